@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigFile } from '../../src/services/config.js';
+import { expectInputError } from './expect-input-error.js';
+
+const FILE = '.github/image-size.yml';
+
+const FULL_CONFIG = `
+compose: docker-compose.yml
+metric: compressed
+defaults:
+  budget: 500MB
+  max-increase: 10%
+  warn-increase: 5%
+  ignore-below: 1MB
+total-budget: 4GB
+services:
+  api:
+    context: services/api
+    dockerfile: Dockerfile.prod
+    target: runtime
+    args: { PYTHON_VERSION: 3.10, WORKERS: 4, DEBUG: false, NAME: api }
+    platform: linux/amd64
+    budget: 200MB
+    max-increase: 25MB
+    warn-increase: 2.5%
+    ignore-below: 512KiB
+  worker:
+    image: ghcr.io/acme/worker:1.4
+`;
+
+describe('parseConfigFile', () => {
+  it('reads every key, with sizes in bytes and increases parsed', () => {
+    expect(parseConfigFile(FULL_CONFIG, FILE)).toEqual({
+      file: FILE,
+      compose: ['docker-compose.yml'],
+      metric: 'compressed',
+      defaults: {
+        budget: 500e6,
+        maxIncrease: { kind: 'percent', percent: 10 },
+        warnIncrease: { kind: 'percent', percent: 5 },
+        ignoreBelow: 1e6,
+      },
+      totalBudget: 4e9,
+      services: [
+        {
+          name: 'api',
+          context: 'services/api',
+          dockerfile: 'Dockerfile.prod',
+          target: 'runtime',
+          // Numbers and booleans keep their text: 3.10 must not become "3.1".
+          args: { PYTHON_VERSION: '3.10', WORKERS: '4', DEBUG: 'false', NAME: 'api' },
+          platform: 'linux/amd64',
+          image: undefined,
+          limits: {
+            budget: 200e6,
+            maxIncrease: { kind: 'bytes', bytes: 25e6 },
+            warnIncrease: { kind: 'percent', percent: 2.5 },
+            ignoreBelow: 512 * 1024,
+          },
+        },
+        {
+          name: 'worker',
+          context: undefined,
+          dockerfile: undefined,
+          target: undefined,
+          args: undefined,
+          platform: undefined,
+          image: 'ghcr.io/acme/worker:1.4',
+          limits: {
+            budget: undefined,
+            maxIncrease: undefined,
+            warnIncrease: undefined,
+            ignoreBelow: undefined,
+          },
+        },
+      ],
+    });
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['only a comment', '# nothing yet\n'],
+    ['empty sections', 'defaults:\nservices:\n'],
+  ])('accepts %s', (_, text) => {
+    const config = parseConfigFile(text, FILE);
+    expect(config.services).toEqual([]);
+    expect(config.compose).toBeUndefined();
+    expect(config.defaults.budget).toBeUndefined();
+  });
+
+  it.each([
+    ['a single string', 'compose: compose.yaml', ['compose.yaml']],
+    ['a list', 'compose: [compose.yaml, compose.prod.yaml]', ['compose.yaml', 'compose.prod.yaml']],
+  ])('reads compose as %s', (_, text, files) => {
+    expect(parseConfigFile(text, FILE).compose).toEqual(files);
+  });
+
+  it('reads a bare number as bytes', () => {
+    expect(parseConfigFile('total-budget: 1048576', FILE).totalBudget).toBe(1048576);
+  });
+
+  it('keeps a service written without settings, for a compose service to fill in', () => {
+    const [service] = parseConfigFile('services:\n  api:\n', FILE).services;
+    expect(service?.name).toBe('api');
+    expect(service?.context).toBeUndefined();
+  });
+
+  it.each([
+    ['top-level key', 'servics: {}', ['servics', 'did you mean `services`?']],
+    ['defaults key', 'defaults:\n  budjet: 1MB', ['defaults.budjet', '"1MB"']],
+    [
+      'service key',
+      'services:\n  api:\n    context: .\n    budjet: 200MB',
+      ['services.api.budjet', '"200MB"', 'did you mean `budget`?'],
+    ],
+  ])('rejects an unknown %s', (_, text, parts) => {
+    expectInputError(() => parseConfigFile(text, FILE), [FILE, 'unknown key', ...parts]);
+  });
+
+  it.each([
+    ['defaults.budget', 'defaults:\n  budget: 10 MBs', '"10 MBs"'],
+    ['defaults.budget', 'defaults:\n  budget: -1', '"-1"'],
+    ['defaults.ignore-below', 'defaults:\n  ignore-below: abc', '"abc"'],
+    ['defaults.max-increase', 'defaults:\n  max-increase: -5%', '"-5%"'],
+    ['defaults.warn-increase', 'defaults:\n  warn-increase: abc', '"abc"'],
+    ['total-budget', 'total-budget: 4 GBs', '"4 GBs"'],
+    ['total-budget', 'total-budget: [4GB]', '["4GB"]'],
+    ['services.api.budget', 'services:\n  api:\n    context: .\n    budget: 10 MBs', '"10 MBs"'],
+    [
+      'services.api.max-increase',
+      'services:\n  api:\n    context: .\n    max-increase: -5%',
+      '"-5%"',
+    ],
+    ['services.api.budget', 'services:\n  api:\n    context: .\n    budget:', 'null'],
+  ])('rejects a bad size at %s', (key, text, value) => {
+    expectInputError(() => parseConfigFile(text, FILE), [FILE, key, value]);
+  });
+
+  it.each([
+    ['metric', 'metric: bytes', '"bytes"'],
+    ['(top level)', '- api', '["api"]'],
+    ['services', 'services: [api]', '["api"]'],
+    ['defaults', 'defaults: 500MB', '"500MB"'],
+    ['compose', 'compose: []', '[]'],
+    ['compose[1]', 'compose: [a.yml, {}]', '{}'],
+    ['services.api', 'services:\n  api: services/api', '"services/api"'],
+    ['services.api.context', 'services:\n  api:\n    context: ""', '""'],
+    ['services.api.args', 'services:\n  api:\n    context: .\n    args: [A=1]', '["A=1"]'],
+    ['services.api.args.A', 'services:\n  api:\n    context: .\n    args: { A: [1] }', '["1"]'],
+    ['services.api.args.A', 'services:\n  api:\n    context: .\n    args: { A: }', 'null'],
+    ['services.api.image', 'services:\n  api:\n    image: { name: x }', '{"name":"x"}'],
+  ])('rejects a bad value at %s', (key, text, value) => {
+    expectInputError(() => parseConfigFile(text, FILE), [FILE, key, value]);
+  });
+
+  it.each(['-api', 'my api', 'api/v2', '_api', 'ä'])('rejects the service name %j', (name) => {
+    expectInputError(
+      () => parseConfigFile(`services:\n  "${name}":\n    context: .`, FILE),
+      [FILE, `services.${name}`, JSON.stringify(name), 'not a valid service name'],
+    );
+  });
+
+  it.each(['context', 'dockerfile', 'target', 'args'])(
+    'rejects `image` together with `%s`',
+    (key) => {
+      const value = key === 'args' ? '{ A: "1" }' : 'x';
+      expectInputError(
+        () => parseConfigFile(`services:\n  api:\n    image: nginx\n    ${key}: ${value}`, FILE),
+        [FILE, `services.api.${key}`, 'cannot be combined with `image`'],
+      );
+    },
+  );
+
+  it('allows `image` with a platform and limits', () => {
+    const config = parseConfigFile(
+      'services:\n  db:\n    image: postgres:16\n    platform: linux/arm64\n    budget: 1GB',
+      FILE,
+    );
+    expect(config.services[0]).toMatchObject({
+      image: 'postgres:16',
+      platform: 'linux/arm64',
+      limits: { budget: 1e9 },
+    });
+  });
+
+  it('rejects a service named twice, naming it', () => {
+    const text =
+      'services:\n  api:\n    context: a\n  web:\n    context: w\n  api:\n    context: b';
+    expectInputError(() => parseConfigFile(text, FILE), [FILE, 'services.api', 'lines 2 and 6']);
+  });
+
+  it.each([
+    ['a bad indent', 'services:\n  api:\n    context: .\n   budget: 1MB\n', 'line 4'],
+    ['an unclosed flow mapping', 'services: { api: { context: . }\n', 'line 2'],
+    ['a tab indent', 'services:\n\tapi: {}\n', 'line 2'],
+    ['two documents', 'metric: compressed\n---\nmetric: uncompressed\n', 'line 2'],
+  ])('names the file and line of %s', (_, text, line) => {
+    expectInputError(() => parseConfigFile(text, FILE), [FILE, line, 'invalid YAML']);
+  });
+});

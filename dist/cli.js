@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+import { createRequire as __isgCreateRequire } from 'node:module';
+import { fileURLToPath as __isgFileURLToPath } from 'node:url';
+import { dirname as __isgDirname } from 'node:path';
+const require = __isgCreateRequire(import.meta.url);
+const __filename = __isgFileURLToPath(import.meta.url);
+const __dirname = __isgDirname(__filename);
+import {
+  InputError,
+  __toESM,
+  errorMessage,
+  execCommand,
+  parseInputs,
+  renderTerminalReasons,
+  renderTerminalTable,
+  require_docker,
+  runGate
+} from "./chunk-X4TNVINM.js";
+
+// src/cli.ts
+var import_dockerode = __toESM(require_docker(), 1);
+import { parseArgs } from "node:util";
+var USAGE = `Usage: image-size-gate <check|update> [options]
+
+Builds every service, measures each image, and compares it with the baseline.
+  check    exit 1 when a service breaks its budget or grows too much
+  update   also write the measured sizes to the baseline file
+
+Options (the same names as the action's inputs):
+  -C, --working-directory DIR   repository root (default: .)
+  --config FILE                 config file (default: .github/image-size.yml)
+  --compose-file FILE           compose file(s), comma separated (default: auto-detected)
+  --baseline FILE               baseline JSON (default: .github/image-size-baseline.json)
+  --services LIST               names or globs, comma separated (default: all)
+  --metric NAME                 uncompressed or compressed
+  --budget SIZE                 default per-service budget (e.g. 500MB)
+  --max-increase LIMIT          allowed growth vs baseline (default: 10%)
+  --warn-increase LIMIT         growth that is reported as a warning
+  --ignore-below SIZE           changes smaller than this are noise (default: 1MB)
+  --total-budget SIZE           ceiling for all services together
+  --fail-on WHEN                any, budget or never (default: any)
+  --build-arg KEY=VALUE         passed to every build (repeatable)
+  --platform OS/ARCH            platform to build and measure
+  --parallel N                  services built at once (default: 2)
+  --cache gha|none              (default: none outside GitHub Actions)
+  --cache-scope PREFIX          prefix of per-service cache scopes
+  --builder NAME                buildx builder to use
+  --report-file FILE            where to write the JSON report
+  -v, --verbose                 print every build log
+  -h, --help                    show this help
+`;
+var STRING_OPTIONS = [
+  "working-directory",
+  "config",
+  "compose-file",
+  "baseline",
+  "services",
+  "metric",
+  "budget",
+  "max-increase",
+  "warn-increase",
+  "ignore-below",
+  "total-budget",
+  "fail-on",
+  "platform",
+  "parallel",
+  "cache",
+  "cache-scope",
+  "builder",
+  "report-file"
+];
+function terminalLog(verbose) {
+  return {
+    info: (message) => process.stderr.write(`${message}
+`),
+    warning: (message) => process.stderr.write(`warning: ${message}
+`),
+    block(title, lines) {
+      if (!verbose || lines.length === 0) return;
+      process.stderr.write(`\u2500\u2500 ${title}
+${lines.map((line) => `   ${line}`).join("\n")}
+`);
+    }
+  };
+}
+async function main(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        ...Object.fromEntries(STRING_OPTIONS.map((name) => [name, { type: "string" }])),
+        C: { type: "string" },
+        "build-arg": { type: "string", multiple: true },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" }
+      }
+    });
+  } catch (error) {
+    process.stderr.write(`${errorMessage(error)}
+
+${USAGE}`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const command = positionals[0];
+  if (command !== "check" && command !== "update" || positionals.length > 1) {
+    process.stderr.write(
+      `Expected one command, check or update (got ${positionals.join(" ") || "none"}).
+
+${USAGE}`
+    );
+    return 1;
+  }
+  const option = (name) => stringValue(values[name]);
+  const readOption = (name) => {
+    if (name === "mode") return command;
+    if (name === "build-args") return (values["build-arg"] ?? []).join("\n");
+    if (name === "working-directory") return option("working-directory") || option("C");
+    if (name === "cache") return option("cache") || (process.env["GITHUB_ACTIONS"] ? "" : "none");
+    return option(name);
+  };
+  try {
+    const inputs = parseInputs(readOption, process.env, process.cwd());
+    const result = await runGate(inputs, {
+      docker: new import_dockerode.default(),
+      exec: execCommand,
+      log: terminalLog(values.verbose === true),
+      env: process.env,
+      now: () => /* @__PURE__ */ new Date()
+    });
+    process.stdout.write(`
+${renderTerminalTable(result.verdict)}
+`);
+    const reasons = renderTerminalReasons(result.verdict);
+    if (reasons) process.stdout.write(`
+${reasons}
+`);
+    process.stdout.write(`
+Report: ${result.reportPath}
+`);
+    if (result.baselineWritten)
+      process.stdout.write(`Baseline written: ${result.baselineWritten}
+`);
+    process.stdout.write(result.verdict.passed ? "\nThe gate passed.\n" : "\nThe gate failed.\n");
+    return result.verdict.passed ? 0 : 1;
+  } catch (error) {
+    process.stderr.write(
+      `${error instanceof InputError ? "Bad input: " : "Error: "}${errorMessage(error)}
+`
+    );
+    return 1;
+  }
+}
+function stringValue(value) {
+  return typeof value === "string" ? value : "";
+}
+process.exitCode = await main(process.argv.slice(2));
+export {
+  main
+};

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { errorMessage } from '../errors.js';
+import type { Log } from '../log.js';
+import type { Service } from '../services/types.js';
+import { BuildFailure } from './engine.js';
+import type { BuildResult, ImageBuilder } from './types.js';
+
+const LOG_TAIL_ON_FAILURE = 30;
+
+/**
+ * Builds one service (or passes a prebuilt image through). A failure is returned, not thrown,
+ * so one broken service never hides the others' results.
+ */
+export async function buildService(
+  service: Service,
+  builder: ImageBuilder | undefined,
+  globalBuildArgs: Readonly<Record<string, string>>,
+  log: Log,
+): Promise<BuildResult> {
+  if (!service.build) {
+    if (!service.image) return { ok: false, service, error: 'has neither a build nor an image' };
+    return { ok: true, image: { service, reference: service.image, method: 'prebuilt' } };
+  }
+  if (!builder) return { ok: false, service, error: 'needs a build but no builder is available' };
+  const started = Date.now();
+  log.info(`⏳ ${service.name}: building with ${describeMethod(builder.method)}`);
+  try {
+    const outcome = await builder.build({
+      serviceName: service.name,
+      build: service.build,
+      platform: service.platform,
+      // The service's own args are more specific than the run-wide input, so they win.
+      buildArgs: { ...globalBuildArgs, ...service.build.args },
+      tag: imageTag(service.name),
+    });
+    log.block(`${service.name}: build log`, outcome.logLines);
+    log.info(`✔ ${service.name}: built in ${seconds(started)}`);
+    return { ok: true, image: { service, reference: outcome.imageId, method: builder.method } };
+  } catch (error) {
+    const lines = error instanceof BuildFailure ? error.logLines : [];
+    log.block(`${service.name}: build log (failed)`, lines);
+    const message = lastNonEmptyLine(errorMessage(error));
+    log.warning(`${service.name}: the build failed after ${seconds(started)}: ${message}`);
+    if (lines.length > 0) {
+      log.info(
+        `Last lines of the ${service.name} build:\n${lines.slice(-LOG_TAIL_ON_FAILURE).join('\n')}`,
+      );
+    }
+    return { ok: false, service, error: `build failed: ${message}` };
+  }
+}
+
+/** A valid, collision-free local tag for a service name (tags must be lowercase). */
+export function imageTag(serviceName: string): string {
+  const cleaned = serviceName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const suffix =
+    cleaned === serviceName && cleaned !== ''
+      ? ''
+      : `-${createHash('sha256').update(serviceName).digest('hex').slice(0, 8)}`;
+  return `image-size-gate/${cleaned || 'service'}${suffix}:latest`;
+}
+
+function describeMethod(method: ImageBuilder['method']): string {
+  return method === 'buildx' ? 'docker buildx' : "the engine's BuildKit";
+}
+
+function seconds(started: number): string {
+  return `${((Date.now() - started) / 1000).toFixed(1)}s`;
+}
+
+function lastNonEmptyLine(text: string): string {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  return lines.at(-1)?.trim() ?? text;
+}

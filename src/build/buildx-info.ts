@@ -1,0 +1,159 @@
+import semver from 'semver';
+
+/** gha cache service v2 (GitHub's only cache service since 2025) needs both of these. */
+export const MIN_BUILDX_FOR_GHA_CACHE = '0.21.0';
+export const MIN_BUILDKIT_FOR_GHA_CACHE = '0.20.0';
+
+/**
+ * The version in `docker buildx version` output, as plain `major.minor.patch`:
+ * `github.com/docker/buildx v0.21.1 7c2359c` → `0.21.1`,
+ * `github.com/docker/buildx 0.13.1+ds1 0.13.1+ds1-3` (Debian) → `0.13.1`.
+ * Pre-release and build suffixes are dropped (`v0.21.0-desktop.1` → `0.21.0`) so that vendor
+ * builds compare as the release they are based on.
+ */
+export function parseBuildxVersion(stdout: string): string | undefined {
+  const tokens = stdout.trim().split(/\s+/);
+  const afterName = tokens.findIndex((token) => /(^|\/)buildx$/.test(token)) + 1;
+  const candidates = afterName > 0 ? [tokens[afterName], ...tokens] : tokens;
+  for (const token of candidates) {
+    if (token !== undefined && /^v?\d+\.\d+/.test(token)) return semver.coerce(token)?.version;
+  }
+  return undefined;
+}
+
+export interface BuildxBuilderInfo {
+  readonly name: string;
+  readonly driver: string;
+  /** The oldest BuildKit among the nodes, as printed (`v0.20.2`, `v0.20.2-moby`). */
+  readonly buildkitVersion: string | undefined;
+  /**
+   * A Docker Engine version printed where the BuildKit version belongs: the `docker` driver of
+   * older buildx reports the engine's own version when it cannot map it to a BuildKit release.
+   */
+  readonly engineVersion: string | undefined;
+  /** Platforms of all nodes, without the `*` that marks manually set ones. */
+  readonly platforms: readonly string[];
+}
+
+/**
+ * Reads `docker buildx inspect [name]` output. The builder's `Name:` and `Driver:` come before
+ * `Nodes:`; each node then has its own `Name:`, `BuildKit version:` (older buildx: `Buildkit:`)
+ * and `Platforms:`. Returns undefined when the builder's name or driver is missing.
+ */
+export function parseBuildxInspect(stdout: string): BuildxBuilderInfo | undefined {
+  let name: string | undefined;
+  let driver: string | undefined;
+  let inNodes = false;
+  const versions: string[] = [];
+  const platforms: string[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const field = /^\s*([A-Za-z][A-Za-z ]*?):\s*(.*?)\s*$/.exec(line);
+    if (!field) continue;
+    const [, key = '', value = ''] = field;
+    if (key === 'Nodes') {
+      inNodes = true;
+    } else if (!inNodes && key === 'Name') {
+      name ??= value;
+    } else if (!inNodes && key === 'Driver') {
+      driver ??= value;
+    } else if (inNodes && (key === 'BuildKit version' || key === 'Buildkit') && value !== '') {
+      versions.push(value);
+    } else if (inNodes && key === 'Platforms') {
+      platforms.push(...splitPlatforms(value));
+    }
+  }
+  if (name === undefined || name === '' || driver === undefined || driver === '') return undefined;
+
+  // BuildKit is versioned 0.x; Docker Engine versions start at 17 (YY.MM scheme).
+  const engineVersions = versions.filter((version) => (semver.coerce(version)?.major ?? 0) >= 17);
+  const buildkitVersions = versions.filter((version) => !engineVersions.includes(version));
+  return {
+    name,
+    driver,
+    buildkitVersion: oldest(buildkitVersions),
+    engineVersion: oldest(engineVersions),
+    platforms: [...new Set(platforms)],
+  };
+}
+
+function splitPlatforms(value: string): string[] {
+  return value
+    .split(',')
+    .map((platform) => platform.trim().replace(/\*$/, ''))
+    .filter((platform) => platform !== '');
+}
+
+function oldest(versions: readonly string[]): string | undefined {
+  let result: string | undefined;
+  for (const version of versions) {
+    const candidate = semver.coerce(version);
+    if (candidate === null) continue;
+    const current = result === undefined ? null : semver.coerce(result);
+    if (current === null || semver.lt(candidate, current)) result = version;
+  }
+  return result;
+}
+
+export interface GhaCacheCapabilityInput {
+  readonly buildxVersion: string | undefined;
+  readonly buildkitVersion: string | undefined;
+  readonly driver: string | undefined;
+  /**
+   * True when the engine uses the containerd image store (`docker info` shows the storage
+   * driver-type io.containerd.snapshotter.v1).
+   */
+  readonly containerdStore: boolean;
+}
+
+export interface GhaCacheCapability {
+  /** False when the builder certainly cannot use the gha cache: build without cache flags. */
+  readonly ok: boolean;
+  /** Why not, one sentence each saying what to do. Empty when ok. */
+  readonly reasons: string[];
+  /**
+   * What could not be checked (a version that was not reported). The cache is still tried: with
+   * `ignore-error=true` a failure costs only the cache, never the build.
+   */
+  readonly unverified: string[];
+}
+
+const SETUP_BUILDX_HINT =
+  'add the step docker/setup-buildx-action before this action (it installs a current ' +
+  'buildx and creates a docker-container builder), or set input `builder` to such a builder';
+
+export function assessGhaCache(input: GhaCacheCapabilityInput): GhaCacheCapability {
+  const reasons: string[] = [];
+  const unverified: string[] = [];
+
+  const buildx = semver.coerce(input.buildxVersion);
+  if (buildx === null) {
+    unverified.push(
+      `The buildx version could not be read, so support for the GitHub Actions cache (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer) is not verified.`,
+    );
+  } else if (semver.lt(buildx, MIN_BUILDX_FOR_GHA_CACHE)) {
+    reasons.push(
+      `buildx ${buildx.version} is older than ${MIN_BUILDX_FOR_GHA_CACHE}, the first release that speaks GitHub's cache service v2: ${SETUP_BUILDX_HINT}.`,
+    );
+  }
+
+  const buildkit = semver.coerce(input.buildkitVersion);
+  if (buildkit === null) {
+    unverified.push(
+      `The builder did not report its BuildKit version, so support for the GitHub Actions cache (BuildKit ${MIN_BUILDKIT_FOR_GHA_CACHE} or newer) is not verified.`,
+    );
+  } else if (semver.lt(buildkit, MIN_BUILDKIT_FOR_GHA_CACHE)) {
+    reasons.push(
+      `The builder runs BuildKit ${input.buildkitVersion ?? buildkit.version}, older than ${MIN_BUILDKIT_FOR_GHA_CACHE}, the first release that speaks GitHub's cache service v2: ${SETUP_BUILDX_HINT}.`,
+    );
+  }
+
+  if (input.driver === undefined || input.driver === '') {
+    unverified.push('The builder driver could not be read, so cache export is not verified.');
+  } else if (input.driver === 'docker' && !input.containerdStore) {
+    reasons.push(
+      `The builder uses the \`docker\` driver on the classic image store, which cannot export cache to the GitHub Actions cache: ${SETUP_BUILDX_HINT}, or enable the containerd image store in the engine.`,
+    );
+  }
+
+  return { ok: reasons.length === 0, reasons, unverified };
+}

@@ -1,0 +1,324 @@
+import type { Baseline, BaselineEntry } from '../baseline/types.js';
+import type { ImageMeasurement } from '../measure/types.js';
+import type { Increase, Limits, Metric } from '../services/types.js';
+import { formatBytes, formatIncrease, formatPercentChange } from '../units.js';
+import type { FailOn, ServiceOutcome, ServiceResult, TotalResult, Verdict } from './types.js';
+
+export interface CompareInput {
+  readonly outcomes: readonly ServiceOutcome[];
+  readonly baseline: Baseline;
+  readonly metric: Metric;
+  readonly failOn: FailOn;
+  readonly totalBudget?: number | undefined;
+  /** True when every service the repository defines was selected for this run. */
+  readonly fullRun: boolean;
+  /** Every service name the repository defines, selected or not. */
+  readonly knownServices: readonly string[];
+}
+
+/** A broken limit: budget breaches and errors fail unless fail-on is never; increases only with any. */
+interface Breach {
+  readonly kind: 'budget' | 'increase' | 'error';
+  readonly reason: string;
+}
+
+interface Evaluation {
+  readonly result: ServiceResult;
+  readonly breaches: readonly Breach[];
+}
+
+/** Compares measurements with the baseline and the limits. Pure: no I/O, no clock. */
+export function compare(input: CompareInput): Verdict {
+  const { baseline, metric, failOn } = input;
+  const evaluations: Evaluation[] = input.outcomes.map((outcome) => {
+    const entry = baselineEntry(baseline, outcome.name);
+    return 'measurement' in outcome
+      ? evaluateMeasured(outcome.name, outcome.limits, outcome.measurement, entry, metric, failOn)
+      : evaluateError(outcome.name, outcome.limits, outcome.error, outcome.stage, entry, metric);
+  });
+
+  if (input.fullRun) {
+    const measuredNames = new Set(input.outcomes.map((outcome) => outcome.name));
+    const known = new Set(input.knownServices);
+    for (const [name, entry] of Object.entries(baseline.services)) {
+      if (!measuredNames.has(name) && !known.has(name)) {
+        evaluations.push(evaluateRemoved(name, entry, metric));
+      }
+    }
+  }
+
+  evaluations.sort((a, b) => compareNames(a.result.name, b.result.name));
+  const services = evaluations.map((evaluation) => evaluation.result);
+  const total = totalOf(services, input.totalBudget);
+
+  const failures: string[] = [];
+  for (const { result, breaches } of evaluations) {
+    const failing = breaches.filter((breach) => breachFailsGate(breach, failOn));
+    if (failing.length > 0) {
+      failures.push(`${result.name}: ${failing.map((breach) => breach.reason).join('; ')}`);
+    }
+  }
+  if (total.overBudget && total.budget !== undefined && failOn !== 'never') {
+    failures.push(`total: ${overBudgetReason(total.current, total.budget, 'the total budget')}`);
+  }
+
+  return { passed: failures.length === 0, metric, failOn, services, total, failures };
+}
+
+function breachFailsGate(breach: Breach, failOn: FailOn): boolean {
+  switch (failOn) {
+    case 'never':
+      return false;
+    case 'budget':
+      return breach.kind !== 'increase';
+    case 'any':
+      return true;
+  }
+}
+
+function evaluateMeasured(
+  name: string,
+  limits: Limits,
+  measurement: ImageMeasurement,
+  entry: BaselineEntry | undefined,
+  metric: Metric,
+  failOn: FailOn,
+): Evaluation {
+  const sizes = comparableSizes(measurement, entry, metric);
+  const { current, baseline } = sizes;
+  const reasons: string[] = [...sizes.notes];
+  const breaches: Breach[] = [];
+  let warned = false;
+
+  const budget = limits.budget;
+  if (budget !== undefined && current > budget) {
+    const reason = overBudgetReason(current, budget, 'its budget');
+    reasons.push(reason);
+    breaches.push({ kind: 'budget', reason });
+  }
+
+  let change: number | undefined;
+  let unchanged = false;
+  if (baseline !== undefined) {
+    change = current - baseline;
+    unchanged = change === 0 || Math.abs(change) < limits.ignoreBelow;
+    // Shrinking always passes and noise never fails, so only real growth is checked.
+    if (change > 0 && !unchanged) {
+      if (exceedsIncrease(change, baseline, limits.maxIncrease)) {
+        const growth = growthReason(change, baseline, limits.maxIncrease, 'the allowed');
+        if (failOn === 'budget') {
+          reasons.push(`${growth} (this would fail with fail-on: any)`);
+          warned = true;
+        } else {
+          reasons.push(growth);
+          breaches.push({ kind: 'increase', reason: growth });
+        }
+      } else if (
+        limits.warnIncrease !== undefined &&
+        exceedsIncrease(change, baseline, limits.warnIncrease)
+      ) {
+        reasons.push(
+          growthReason(change, baseline, limits.warnIncrease, 'the warning threshold of'),
+        );
+        warned = true;
+      }
+    }
+  } else if (entry === undefined) {
+    reasons.unshift(`new service, no baseline yet: ${formatBytes(current)}`);
+  }
+
+  const status =
+    breaches.length > 0 ? 'fail' : warned ? 'warn' : entry === undefined ? 'new' : 'pass';
+  return {
+    result: {
+      name,
+      status,
+      baseline,
+      current,
+      change,
+      budget,
+      reasons,
+      unchanged,
+      measurement,
+      error: undefined,
+    },
+    breaches,
+  };
+}
+
+function evaluateError(
+  name: string,
+  limits: Limits,
+  error: string,
+  stage: 'build' | 'measure',
+  entry: BaselineEntry | undefined,
+  metric: Metric,
+): Evaluation {
+  const reason = `${stage} failed: ${error}`;
+  return {
+    result: {
+      name,
+      status: 'error',
+      baseline: entry === undefined ? undefined : sizeOf(entry, metric),
+      current: undefined,
+      change: undefined,
+      budget: limits.budget,
+      reasons: [reason],
+      unchanged: false,
+      measurement: undefined,
+      error,
+    },
+    breaches: [{ kind: 'error', reason }],
+  };
+}
+
+function evaluateRemoved(name: string, entry: BaselineEntry, metric: Metric): Evaluation {
+  const baseline = sizeOf(entry, metric);
+  const reason =
+    baseline === undefined
+      ? 'no longer defined in the repository'
+      : `no longer defined in the repository (was ${formatBytes(baseline)})`;
+  return {
+    result: {
+      name,
+      status: 'removed',
+      baseline,
+      current: undefined,
+      change: undefined,
+      budget: undefined,
+      reasons: [reason],
+      unchanged: false,
+      measurement: undefined,
+      error: undefined,
+    },
+    breaches: [],
+  };
+}
+
+interface ComparableSizes {
+  readonly current: number;
+  /** Undefined when there is no entry, or the entry lacks the chosen metric. */
+  readonly baseline: number | undefined;
+  /** Why the numbers are not the plain chosen metric, when they are not. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Picks the numbers to compare. Both sides must use the same metric, so when the measurement
+ * lacks a compressed size the row falls back to uncompressed on both sides (the budget then
+ * applies to a number that is at least as large: strict, never lenient). When only the
+ * baseline lacks it, the current compressed size still meets the budget, but the increase
+ * cannot be checked until the baseline is refreshed.
+ */
+function comparableSizes(
+  measurement: ImageMeasurement,
+  entry: BaselineEntry | undefined,
+  metric: Metric,
+): ComparableSizes {
+  if (metric === 'uncompressed') {
+    return { current: measurement.size, baseline: entry?.size, notes: [] };
+  }
+  if (measurement.compressed === undefined) {
+    return {
+      current: measurement.size,
+      baseline: entry?.size,
+      notes: ['no compressed size was measured, so uncompressed sizes were compared instead'],
+    };
+  }
+  if (entry !== undefined && entry.compressed === undefined) {
+    return {
+      current: measurement.compressed,
+      baseline: undefined,
+      notes: [
+        'the baseline has no compressed size for this service, so the increase was not checked; update the baseline',
+      ],
+    };
+  }
+  return { current: measurement.compressed, baseline: entry?.compressed, notes: [] };
+}
+
+function sizeOf(entry: BaselineEntry, metric: Metric): number | undefined {
+  return metric === 'compressed' ? entry.compressed : entry.size;
+}
+
+function baselineEntry(baseline: Baseline, name: string): BaselineEntry | undefined {
+  // The services record comes from user JSON: never read inherited keys like `constructor`.
+  return Object.hasOwn(baseline.services, name) ? baseline.services[name] : undefined;
+}
+
+/** Strictly more than the limit: growing by exactly the allowed amount passes. */
+function exceedsIncrease(change: number, baseline: number, limit: Increase): boolean {
+  if (limit.kind === 'bytes') return change > limit.bytes;
+  // No percentage of nothing allows growth; callers only ask about growth above the noise floor.
+  if (baseline === 0) return true;
+  // Multiplying instead of dividing keeps exact integers exact (10% of 1000 B is 100 B, not 100.00000000000001).
+  return change * 100 > limit.percent * baseline;
+}
+
+function growthReason(change: number, baseline: number, limit: Increase, label: string): string {
+  if (baseline === 0) {
+    return limit.kind === 'percent'
+      ? `grew by ${formatBytes(change)} from an empty (0 B) baseline; a percentage limit (${limit.percent}%) allows no growth from nothing`
+      : `grew by ${formatBytes(change)} from an empty (0 B) baseline, more than ${label} ${formatBytes(limit.bytes)}`;
+  }
+  if (limit.kind === 'percent') {
+    const percent = percentAbove(change, baseline, limit.percent);
+    if (percent === undefined) {
+      const allowed = Math.floor((limit.percent * baseline) / 100);
+      return `grew by ${change} B, more than ${label} ${formatIncrease(limit)} of ${formatBytes(baseline)} (${allowed} B)`;
+    }
+    return `grew by ${formatBytes(change)} (${percent}), more than ${label} ${formatIncrease(limit)}`;
+  }
+  const [grown, allowed] = distinctSizes(change, limit.bytes);
+  return `grew by ${grown} (${formatPercentChange(change, baseline) ?? ''}), more than ${label} ${allowed}`;
+}
+
+/**
+ * `+10.4%`, with up to three decimals so that a breach never reads as equal to its limit
+ * (`+10.0%` vs 10%); undefined when even three decimals cannot show the difference.
+ */
+function percentAbove(change: number, baseline: number, limit: number): string | undefined {
+  const percent = (change / baseline) * 100;
+  for (let decimals = 1; decimals <= 3; decimals += 1) {
+    const text = percent.toFixed(decimals);
+    if (Number(text) > limit) return `+${text}%`;
+  }
+  return undefined;
+}
+
+/** Rounded sizes, or exact byte counts when rounding would print the two as equal. */
+function distinctSizes(a: number, b: number): [string, string] {
+  const [roundedA, roundedB] = [formatBytes(a), formatBytes(b)];
+  return roundedA === roundedB ? [`${a} B`, `${b} B`] : [roundedA, roundedB];
+}
+
+function overBudgetReason(current: number, budget: number, what: string): string {
+  return `${formatBytes(current)} is over ${what} of ${formatBytes(budget)} by ${formatBytes(current - budget)}`;
+}
+
+/**
+ * New services count toward the current total and removed ones toward the baseline total, so
+ * the change is what the repository gained or lost. A service that failed to build has no
+ * current size: it is left out of both sides rather than read as a shrink.
+ */
+function totalOf(services: readonly ServiceResult[], budget: number | undefined): TotalResult {
+  let current = 0;
+  let baseline = 0;
+  for (const service of services) {
+    if (service.status === 'error') continue;
+    current += service.current ?? 0;
+    baseline += service.baseline ?? 0;
+  }
+  return {
+    baseline,
+    current,
+    change: current - baseline,
+    budget,
+    overBudget: budget !== undefined && current > budget,
+  };
+}
+
+/** Code-unit order: the same on every machine, unlike localeCompare. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

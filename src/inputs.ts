@@ -1,0 +1,190 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { FailOn } from './compare/types.js';
+import { InputError } from './errors.js';
+import type { Increase, Metric } from './services/types.js';
+import { parseIncrease, parseSize } from './units.js';
+
+export type Mode = 'check' | 'update';
+export type CacheBackend = 'gha' | 'none';
+
+/** Every setting of a run, parsed and validated once; the stages receive parts of it. */
+export interface Inputs {
+  /** Absolute repository root; every relative path below is resolved against it. */
+  readonly workingDirectory: string;
+  readonly configPath: string;
+  /** True when the user named a config file: then a missing file is an error. */
+  readonly configExplicit: boolean;
+  readonly composeFiles: readonly string[] | undefined;
+  readonly baselinePath: string;
+  readonly reportPath: string;
+  readonly mode: Mode;
+  readonly serviceFilter: readonly string[];
+  readonly metric: Metric | undefined;
+  readonly budget: number | undefined;
+  readonly maxIncrease: Increase;
+  readonly warnIncrease: Increase | undefined;
+  readonly ignoreBelow: number;
+  readonly totalBudget: number | undefined;
+  readonly failOn: FailOn;
+  readonly cache: CacheBackend;
+  readonly cacheScope: string;
+  readonly builder: string | undefined;
+  readonly platform: string | undefined;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly parallel: number;
+}
+
+/** Reads one input by its action.yml name; returns '' when unset. */
+export type InputReader = (name: string) => string;
+
+export const INPUT_SOURCE = 'workflow inputs';
+
+export const DEFAULT_CONFIG = '.github/image-size.yml';
+export const DEFAULT_BASELINE = '.github/image-size-baseline.json';
+
+/**
+ * Builds the Inputs object from raw input strings (the action's `INPUT_*` or the CLI's flags).
+ * `env` supplies GITHUB_WORKSPACE and RUNNER_TEMP.
+ */
+export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: string): Inputs {
+  const get = (name: string): string => read(name).trim();
+  const workspace = env['GITHUB_WORKSPACE'] ?? cwd;
+  const workingDirectory = path.resolve(workspace, get('working-directory') || '.');
+  const fromRoot = (file: string): string => path.resolve(workingDirectory, file);
+
+  const configInput = get('config');
+  const composeInput = splitList(read('compose-file'));
+  const reportInput = get('report-file');
+  return {
+    workingDirectory,
+    configPath: fromRoot(configInput || DEFAULT_CONFIG),
+    configExplicit: configInput !== '' && configInput !== DEFAULT_CONFIG,
+    composeFiles: composeInput.length > 0 ? composeInput.map(fromRoot) : undefined,
+    baselinePath: fromRoot(get('baseline') || DEFAULT_BASELINE),
+    reportPath: reportInput
+      ? fromRoot(reportInput)
+      : path.join(env['RUNNER_TEMP'] ?? os.tmpdir(), 'image-size-gate', 'report.json'),
+    mode: oneOf(get, 'mode', ['check', 'update'] as const, 'check'),
+    serviceFilter: splitList(read('services')),
+    metric: optionalOneOf(get, 'metric', ['uncompressed', 'compressed'] as const),
+    budget: optionalSize(get, 'budget'),
+    maxIncrease: increase(get, 'max-increase') ?? { kind: 'percent', percent: 10 },
+    warnIncrease: increase(get, 'warn-increase'),
+    ignoreBelow: optionalSize(get, 'ignore-below') ?? 1_000_000,
+    totalBudget: optionalSize(get, 'total-budget'),
+    failOn: oneOf(get, 'fail-on', ['any', 'budget', 'never'] as const, 'any'),
+    cache: oneOf(get, 'cache', ['gha', 'none'] as const, 'gha'),
+    cacheScope: cacheScope(get('cache-scope') || 'image-size-gate'),
+    builder: get('builder') || undefined,
+    platform: platform(get('platform')),
+    buildArgs: parseBuildArgs(read('build-args')),
+    parallel: parallel(get('parallel')),
+  };
+}
+
+/** Splits a comma- or newline-separated list, dropping blanks. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** `KEY=VALUE` lines; a value may contain `=`; `#` lines are comments. */
+export function parseBuildArgs(text: string): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const equals = trimmed.indexOf('=');
+    const key = equals > 0 ? trimmed.slice(0, equals).trim() : '';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new InputError(INPUT_SOURCE, 'build-args', line, 'each line must be KEY=VALUE');
+    }
+    args[key] = trimmed.slice(equals + 1);
+  }
+  return args;
+}
+
+function oneOf<T extends string>(
+  get: (name: string) => string,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  return optionalOneOf(get, name, allowed) ?? fallback;
+}
+
+function optionalOneOf<T extends string>(
+  get: (name: string) => string,
+  name: string,
+  allowed: readonly T[],
+): T | undefined {
+  const value = get(name);
+  if (value === '') return undefined;
+  const match = allowed.find((candidate) => candidate === value.toLowerCase());
+  if (!match) {
+    throw new InputError(INPUT_SOURCE, name, value, `must be one of ${allowed.join(', ')}`);
+  }
+  return match;
+}
+
+function optionalSize(get: (name: string) => string, name: string): number | undefined {
+  const value = get(name);
+  if (value === '') return undefined;
+  const bytes = parseSize(value);
+  if (bytes === undefined) {
+    throw new InputError(
+      INPUT_SOURCE,
+      name,
+      value,
+      'must be a size such as 500MB, 1.5GB or 300MiB',
+    );
+  }
+  return bytes;
+}
+
+function increase(get: (name: string) => string, name: string): Increase | undefined {
+  const value = get(name);
+  if (value === '') return undefined;
+  const parsed = parseIncrease(value);
+  if (!parsed) {
+    throw new InputError(INPUT_SOURCE, name, value, 'must be a percentage (10%) or a size (25MB)');
+  }
+  return parsed;
+}
+
+function parallel(value: string): number {
+  if (value === '') return 2;
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 64) {
+    throw new InputError(INPUT_SOURCE, 'parallel', value, 'must be a whole number from 1 to 64');
+  }
+  return count;
+}
+
+function cacheScope(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(value)) {
+    throw new InputError(
+      INPUT_SOURCE,
+      'cache-scope',
+      value,
+      'must start with a letter or digit and hold only letters, digits, ".", "_" and "-"',
+    );
+  }
+  return value;
+}
+
+function platform(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/.test(value)) {
+    throw new InputError(
+      INPUT_SOURCE,
+      'platform',
+      value,
+      'must look like linux/amd64 or linux/arm64/v8',
+    );
+  }
+  return value;
+}

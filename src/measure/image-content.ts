@@ -1,0 +1,262 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  isObject,
+  objectArray,
+  optionalString,
+  parseJson,
+  stringArray,
+  type JsonObject,
+} from '../json-guards.js';
+import { createBlobSink, type BlobContent, type LayerStats } from './blob.js';
+import { diffIdsOf, layerInstructions, platformOf } from './history.js';
+import { TarReader } from './tar-reader.js';
+import type { ImageMeasurement } from './types.js';
+
+/** Reads a path inside an image archive or layout: a layer's stats, a JSON text, or nothing. */
+type BlobLookup = (entryPath: string) => Promise<BlobContent | undefined>;
+
+export class ImageFormatError extends Error {
+  override readonly name = 'ImageFormatError';
+}
+
+export interface MeasureOptions {
+  /** Which platform to pick from a multi-platform index (`linux/amd64`). */
+  readonly platform?: string | undefined;
+}
+
+/**
+ * Measures an image from a `docker save` stream in one pass. Understands the Docker < 25 layout
+ * (`<id>/layer.tar`, `manifest.json`) and the OCI layout that Docker ≥ 25 and the containerd
+ * store write (`blobs/sha256/…`, `index.json`), with uncompressed, gzip or zstd layers.
+ */
+export async function measureImageArchive(
+  archive: AsyncIterable<Buffer>,
+  options: MeasureOptions = {},
+): Promise<ImageMeasurement> {
+  const contents = new Map<string, BlobContent>();
+  const links = new Map<string, string>();
+  const reader = new TarReader((header) => {
+    const name = normaliseEntryPath(header.name);
+    if (header.type === 'symlink' || header.type === 'hardlink') {
+      const target =
+        header.type === 'symlink'
+          ? normaliseEntryPath(path.posix.join(path.posix.dirname(name), header.linkname))
+          : normaliseEntryPath(header.linkname);
+      links.set(name, target);
+      return undefined;
+    }
+    if (header.type !== 'file') return undefined;
+    return createBlobSink((content) => contents.set(name, content));
+  });
+  for await (const chunk of archive) await reader.push(chunk);
+  reader.finish();
+  if (!reader.sawAnything) throw new ImageFormatError('the image archive is empty');
+
+  const lookup: BlobLookup = (entryPath) => {
+    let name = normaliseEntryPath(entryPath);
+    for (let hops = 0; hops < 8 && links.has(name); hops += 1) name = links.get(name) ?? name;
+    return Promise.resolve(contents.get(name));
+  };
+  return resolveImage(lookup, options);
+}
+
+/** Measures an OCI image layout directory (what `buildx --output type=oci,tar=false` writes). */
+export async function measureOciLayoutDirectory(
+  directory: string,
+  options: MeasureOptions = {},
+): Promise<ImageMeasurement> {
+  const lookup: BlobLookup = async (entryPath) => {
+    const file = path.join(directory, ...normaliseEntryPath(entryPath).split('/'));
+    if (!file.startsWith(path.resolve(directory) + path.sep)) return undefined;
+    if (entryPath === 'index.json' || entryPath === 'manifest.json') {
+      try {
+        return { kind: 'json', text: await readFile(file, 'utf8') };
+      } catch {
+        return undefined;
+      }
+    }
+    return readBlobFile(file);
+  };
+  return resolveImage(lookup, options);
+}
+
+async function readBlobFile(file: string): Promise<BlobContent | undefined> {
+  let content: BlobContent | undefined;
+  const sink = createBlobSink((result) => {
+    content = result;
+  });
+  try {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+      await sink.write(chunk as Buffer);
+    }
+  } catch (error) {
+    if (isMissingFile(error)) return undefined;
+    throw error;
+  }
+  await sink.end();
+  return content;
+}
+
+async function resolveImage(
+  lookup: BlobLookup,
+  options: MeasureOptions,
+): Promise<ImageMeasurement> {
+  const dockerManifest = await lookupJson(lookup, 'manifest.json');
+  const located = Array.isArray(dockerManifest)
+    ? locateFromDockerManifest(dockerManifest)
+    : await locateFromOciIndex(lookup, options);
+
+  const config = await lookupJson(lookup, located.configPath);
+  if (!isObject(config)) {
+    throw new ImageFormatError(`the image config ${located.configPath} is missing or not JSON`);
+  }
+  const diffIds = diffIdsOf(config);
+  if (!diffIds) throw new ImageFormatError('the image config has no rootfs.diff_ids');
+  if (diffIds.length !== located.layerPaths.length) {
+    throw new ImageFormatError(
+      `the image config lists ${diffIds.length} layers but the manifest ${located.layerPaths.length}`,
+    );
+  }
+
+  const stats: LayerStats[] = [];
+  for (const [index, layerPath] of located.layerPaths.entries()) {
+    const content = await lookup(layerPath);
+    if (content?.kind !== 'layer') {
+      throw new ImageFormatError(`layer ${index + 1} (${layerPath}) is missing from the image`);
+    }
+    if (content.stats.diffId !== diffIds[index]) {
+      throw new ImageFormatError(
+        `layer ${index + 1} hashes to ${content.stats.diffId} but the config says ${diffIds[index] ?? '?'}: the archive is corrupt`,
+      );
+    }
+    stats.push(content.stats);
+  }
+
+  const instructions = layerInstructions(config, stats.length);
+  const layers = stats.map((layer, index) => ({
+    diffId: layer.diffId,
+    size: layer.size,
+    instruction: instructions[index] ?? `layer ${index + 1}`,
+    base: false,
+  }));
+  return {
+    imageId: located.imageId,
+    size: layers.reduce((sum, layer) => sum + layer.size, 0),
+    platform: platformOf(config),
+    layers,
+  };
+}
+
+interface LocatedImage {
+  readonly imageId: string;
+  readonly configPath: string;
+  readonly layerPaths: readonly string[];
+}
+
+function locateFromDockerManifest(manifest: unknown[]): LocatedImage {
+  const first = manifest.find(isObject);
+  const configPath = first ? optionalString(first, 'Config') : undefined;
+  const layerPaths = first ? stringArray(first, 'Layers') : undefined;
+  if (!configPath || !layerPaths) {
+    throw new ImageFormatError('manifest.json has no Config and Layers');
+  }
+  return { imageId: imageIdFromPath(configPath), configPath, layerPaths };
+}
+
+async function locateFromOciIndex(
+  lookup: BlobLookup,
+  options: MeasureOptions,
+): Promise<LocatedImage> {
+  const index = await lookupJson(lookup, 'index.json');
+  if (!isObject(index)) {
+    throw new ImageFormatError('the archive has neither manifest.json nor index.json');
+  }
+  const manifest = await pickImageManifest(lookup, index, options, 0);
+  const config = manifest['config'];
+  const configDigest = isObject(config) ? optionalString(config, 'digest') : undefined;
+  if (!configDigest) throw new ImageFormatError('the image manifest has no config digest');
+  const layerPaths = objectArray(manifest, 'layers').map((layer) => {
+    const digest = optionalString(layer, 'digest');
+    if (!digest) throw new ImageFormatError('an image manifest layer has no digest');
+    return blobPath(digest);
+  });
+  return { imageId: configDigest, configPath: blobPath(configDigest), layerPaths };
+}
+
+async function pickImageManifest(
+  lookup: BlobLookup,
+  index: JsonObject,
+  options: MeasureOptions,
+  depth: number,
+): Promise<JsonObject> {
+  if (depth > 4) throw new ImageFormatError('image indexes nest too deeply');
+  const candidates = objectArray(index, 'manifests').filter(
+    (descriptor) => !isAttestation(descriptor),
+  );
+  const wanted = options.platform;
+  const chosen =
+    (wanted
+      ? candidates.find((descriptor) => descriptorPlatform(descriptor) === wanted)
+      : undefined) ?? candidates[0];
+  const digest = chosen ? optionalString(chosen, 'digest') : undefined;
+  if (!digest) throw new ImageFormatError('index.json lists no image manifest');
+  const document = await lookupJson(lookup, blobPath(digest));
+  if (!isObject(document)) throw new ImageFormatError(`manifest ${digest} is missing or not JSON`);
+  if (Array.isArray(document['manifests'])) {
+    return pickImageManifest(lookup, document, options, depth + 1);
+  }
+  return document;
+}
+
+function isAttestation(descriptor: JsonObject): boolean {
+  const annotations = descriptor['annotations'];
+  if (
+    isObject(annotations) &&
+    annotations['vnd.docker.reference.type'] === 'attestation-manifest'
+  ) {
+    return true;
+  }
+  return descriptorPlatform(descriptor) === 'unknown/unknown';
+}
+
+function descriptorPlatform(descriptor: JsonObject): string | undefined {
+  const platform = descriptor['platform'];
+  if (!isObject(platform)) return undefined;
+  const os = optionalString(platform, 'os') ?? 'unknown';
+  const architecture = optionalString(platform, 'architecture') ?? 'unknown';
+  const variant = optionalString(platform, 'variant');
+  return `${os}/${architecture}${variant ? `/${variant}` : ''}`;
+}
+
+async function lookupJson(lookup: BlobLookup, entryPath: string): Promise<unknown> {
+  const content = await lookup(entryPath);
+  if (content?.kind !== 'json') return undefined;
+  try {
+    return parseJson(content.text);
+  } catch {
+    throw new ImageFormatError(`${entryPath} in the image is not valid JSON`);
+  }
+}
+
+function blobPath(digest: string): string {
+  const [algorithm, hex] = digest.split(':');
+  if (!algorithm || !hex || !/^[a-z0-9]+$/.test(algorithm) || !/^[a-f0-9]+$/.test(hex)) {
+    throw new ImageFormatError(`not a digest: ${digest}`);
+  }
+  return `blobs/${algorithm}/${hex}`;
+}
+
+function imageIdFromPath(configPath: string): string {
+  const hex = /([a-f0-9]{64})(?:\.json)?$/.exec(configPath)?.[1];
+  return hex ? `sha256:${hex}` : configPath;
+}
+
+function normaliseEntryPath(name: string): string {
+  return path.posix.normalize(name.replace(/^\.?\/+/, '')).replace(/\/$/, '');
+}
+
+function isMissingFile(error: unknown): boolean {
+  return isObject(error) && error['code'] === 'ENOENT';
+}

@@ -1,0 +1,211 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/baseline.js';
+import type { Baseline } from './baseline/types.js';
+import { buildService } from './build/build.js';
+import { detectBuildx } from './build/buildx.js';
+import type { ProcessEnvironment } from './build/cache-env.js';
+import { createEngineBuilder } from './build/engine.js';
+import type { Exec } from './build/exec.js';
+import type { BuiltImage, ImageBuilder } from './build/types.js';
+import { compare } from './compare/compare.js';
+import type { ServiceOutcome, Verdict } from './compare/types.js';
+import { mapWithConcurrency } from './concurrency.js';
+import { errorMessage } from './errors.js';
+import type { Inputs } from './inputs.js';
+import type { Log } from './log.js';
+import { measureEngineImage } from './measure/engine.js';
+import type { ImageMeasurement } from './measure/types.js';
+import { buildJsonReport, serializeJsonReport, type JsonReport } from './report/json-report.js';
+import { renderMarkdown } from './report/markdown.js';
+import { loadServices } from './services/load.js';
+import type { Service } from './services/types.js';
+import { formatBytes } from './units.js';
+
+export interface GateDependencies {
+  readonly docker: Docker;
+  readonly exec: Exec;
+  readonly log: Log;
+  readonly env: ProcessEnvironment;
+  readonly now: () => Date;
+}
+
+export interface GateRun {
+  readonly verdict: Verdict;
+  readonly markdown: string;
+  readonly report: JsonReport;
+  readonly reportPath: string;
+  /** The baseline file written by an update run. */
+  readonly baselineWritten: string | undefined;
+}
+
+const EMPTY_BASELINE: Baseline = { version: 1, services: {} };
+
+/**
+ * services → build → measure → compare → report. Bad input throws (InputError) before anything
+ * is built or written; a failing service becomes an `error` result and the others go on.
+ */
+export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<GateRun> {
+  const { log } = deps;
+  const plan = await loadServices({
+    workingDirectory: inputs.workingDirectory,
+    configPath: inputs.configPath,
+    configExplicit: inputs.configExplicit,
+    composeFiles: inputs.composeFiles,
+    filter: inputs.serviceFilter,
+    env: deps.env,
+    runDefaults: {
+      budget: inputs.budget,
+      maxIncrease: inputs.maxIncrease,
+      warnIncrease: inputs.warnIncrease,
+      ignoreBelow: inputs.ignoreBelow,
+    },
+  });
+  // Read (and validate) the baseline before spending minutes on builds.
+  const baseline = (await readBaseline(inputs.baselinePath)) ?? EMPTY_BASELINE;
+  log.info(
+    `Gating ${plan.selected.length} of ${plan.all.length} services: ${plan.selected.map((service) => service.name).join(', ')}`,
+  );
+
+  await assertEngineReachable(deps.docker);
+  const builder = plan.selected.some((service) => service.build)
+    ? await chooseBuilder(inputs, deps)
+    : undefined;
+
+  const outcomes = await mapWithConcurrency(plan.selected, inputs.parallel, (service) =>
+    buildAndMeasure(service, builder, inputs, deps),
+  );
+
+  const metric = inputs.metric ?? plan.settings.metric ?? 'uncompressed';
+  const verdict = compare({
+    outcomes,
+    baseline,
+    metric,
+    // An update run accepts growth (that is why it runs); budgets and errors still fail it.
+    failOn: inputs.mode === 'update' && inputs.failOn === 'any' ? 'budget' : inputs.failOn,
+    totalBudget: plan.settings.totalBudget ?? inputs.totalBudget,
+    fullRun: plan.fullRun,
+    knownServices: plan.all.map((service) => service.name),
+  });
+
+  let baselineWritten: string | undefined;
+  if (inputs.mode === 'update') {
+    const measured = new Map<string, ImageMeasurement>();
+    for (const outcome of outcomes) {
+      if ('measurement' in outcome) measured.set(outcome.name, outcome.measurement);
+    }
+    const next = updateBaseline(baseline, measured, {
+      fullRun: plan.fullRun,
+      knownServices: plan.all.map((service) => service.name),
+    });
+    await writeBaselineAtomic(inputs.baselinePath, next);
+    baselineWritten = inputs.baselinePath;
+    log.info(
+      `Wrote ${path.relative(inputs.workingDirectory, inputs.baselinePath)} with ${measured.size} measured services.`,
+    );
+  }
+
+  const markdown = renderMarkdown(verdict);
+  const report = buildJsonReport(verdict, {
+    generatedAt: deps.now().toISOString(),
+    mode: inputs.mode,
+    runUrl: runUrl(deps.env),
+  });
+  await mkdir(path.dirname(inputs.reportPath), { recursive: true });
+  await writeFile(inputs.reportPath, serializeJsonReport(report));
+  return { verdict, markdown, report, reportPath: inputs.reportPath, baselineWritten };
+}
+
+async function chooseBuilder(inputs: Inputs, deps: GateDependencies): Promise<ImageBuilder> {
+  const buildx = await detectBuildx(
+    deps.exec,
+    { builder: inputs.builder, cache: inputs.cache, cacheScope: inputs.cacheScope },
+    deps.env,
+    deps.log,
+  );
+  if (buildx) return buildx;
+  if (inputs.builder) {
+    deps.log.warning(
+      `Input builder is "${inputs.builder}" but docker buildx is not installed: building with the engine's own BuildKit instead.`,
+    );
+  }
+  deps.log.warning(
+    inputs.cache === 'gha'
+      ? "docker buildx is not installed: building with the engine's own BuildKit, and the GitHub Actions cache is off (add docker/setup-buildx-action to turn it on)."
+      : "docker buildx is not installed: building with the engine's own BuildKit.",
+  );
+  return createEngineBuilder(deps.docker);
+}
+
+async function buildAndMeasure(
+  service: Service,
+  builder: ImageBuilder | undefined,
+  inputs: Inputs,
+  deps: GateDependencies,
+): Promise<ServiceOutcome> {
+  const { name, limits } = service;
+  const built = await buildService(service, builder, inputs.buildArgs, deps.log);
+  if (!built.ok) return { name, limits, error: built.error, stage: 'build' };
+  try {
+    if (built.image.method === 'prebuilt')
+      await ensureImagePresent(deps.docker, built.image, deps.log);
+    const measurement = await measureEngineImage(deps.docker, built.image.reference, {
+      platform: service.platform ?? inputs.platform,
+    });
+    deps.log.info(
+      `📏 ${name}: ${formatBytes(measurement.size)} in ${measurement.layers.length} layers`,
+    );
+    return { name, limits, measurement };
+  } catch (error) {
+    const message = errorMessage(error);
+    deps.log.warning(`${name}: could not measure ${built.image.reference}: ${message}`);
+    return { name, limits, error: `measuring failed: ${message}`, stage: 'measure' };
+  }
+}
+
+async function ensureImagePresent(docker: Docker, image: BuiltImage, log: Log): Promise<void> {
+  try {
+    await docker.getImage(image.reference).inspect();
+    return;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  log.info(`⬇ ${image.service.name}: pulling ${image.reference}`);
+  const stream = await docker.pull(
+    image.reference,
+    image.service.platform ? { platform: image.service.platform } : {},
+  );
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(stream, (error: Error | null) => {
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+async function assertEngineReachable(docker: Docker): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (error) {
+    throw new Error(
+      `Cannot reach the Docker engine (${process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'}): ${errorMessage(error)}. Start Docker, or set DOCKER_HOST.`,
+      { cause: error },
+    );
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === 404
+  );
+}
+
+function runUrl(env: ProcessEnvironment): string | undefined {
+  const server = env['GITHUB_SERVER_URL'];
+  const repository = env['GITHUB_REPOSITORY'];
+  const runId = env['GITHUB_RUN_ID'];
+  return server && repository && runId
+    ? `${server}/${repository}/actions/runs/${runId}`
+    : undefined;
+}

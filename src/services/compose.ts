@@ -1,0 +1,423 @@
+import { InputError } from '../errors.js';
+import { SERVICE_NAME_PATTERN } from './config.js';
+import {
+  childIndex,
+  childKey,
+  isMapping,
+  optionalMapping,
+  optionalString,
+  parseYaml,
+  type Mapping,
+} from './yaml.js';
+
+/** Variables for `${VAR}` interpolation and for build args written without a value. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A path as written in a compose file, and where, so that errors can point at it. */
+export interface ComposePath {
+  readonly path: string;
+  readonly file: string;
+  readonly key: string;
+}
+
+/**
+ * A compose service with a `build:` section. As in compose, `context` is relative to the project
+ * directory (the first compose file's directory) and `dockerfile` relative to the context;
+ * absolute paths stay absolute. An undefined context means the project directory.
+ */
+export interface ComposeService {
+  readonly name: string;
+  /** The compose file that defines the service (the last one, when several do). */
+  readonly file: string;
+  readonly context: ComposePath | undefined;
+  readonly dockerfile: ComposePath | undefined;
+  readonly target: string | undefined;
+  readonly args: Readonly<Record<string, string>>;
+  readonly platform: string | undefined;
+}
+
+interface BuildSection {
+  readonly context: ComposePath | undefined;
+  readonly dockerfile: ComposePath | undefined;
+  readonly target: string | undefined;
+  readonly args: Readonly<Record<string, string>>;
+  readonly platforms: readonly string[] | undefined;
+}
+
+interface ServiceBuild {
+  readonly build: BuildSection | undefined;
+  readonly platform: string | undefined;
+}
+
+/**
+ * Reads the services of one compose file that have a `build:` section; services that only name
+ * an `image:` (postgres, redis…) are not ours to measure and are left out.
+ *
+ * Build args written without a value (`- KEY` or `KEY:`) take the value of KEY in `environment`
+ * and are dropped when it is unset, as compose does. The service-level `platform:` wins over
+ * the first of `build.platforms`. `extends` works within the same file.
+ */
+export function parseComposeFile(
+  text: string,
+  file: string,
+  environment: Environment = {},
+): ComposeService[] {
+  const root = optionalMapping(
+    parseYaml(text, file),
+    '(top level)',
+    file,
+    'a mapping with a `services` key',
+  );
+  if (root.include !== undefined) {
+    throw new InputError(
+      file,
+      'include',
+      root.include,
+      'is not supported; list the included compose files in the `compose-file` input instead',
+    );
+  }
+  const definitions = optionalMapping(
+    root.services,
+    'services',
+    file,
+    'a mapping of service names to definitions',
+  );
+  const reader = new ComposeReader(file, definitions, environment);
+  const services: ComposeService[] = [];
+  for (const name of Object.keys(definitions)) {
+    const { build, platform } = reader.serviceBuild(name, []);
+    if (build === undefined) continue;
+    if (!SERVICE_NAME_PATTERN.test(name)) {
+      throw new InputError(
+        file,
+        childKey('services', name),
+        name,
+        'is not a valid service name: use letters, digits, and _ . - (not first)',
+      );
+    }
+    services.push({
+      name,
+      file,
+      context: build.context,
+      dockerfile: build.dockerfile,
+      target: build.target,
+      args: build.args,
+      platform: platform ?? build.platforms?.[0],
+    });
+  }
+  return services;
+}
+
+/**
+ * Combines the services of several compose files as `docker compose -f a -f b` does: a later
+ * file overrides an earlier one field by field, and build args key by key.
+ */
+export function mergeComposeFiles(files: readonly (readonly ComposeService[])[]): ComposeService[] {
+  const byName = new Map<string, ComposeService>();
+  for (const services of files) {
+    for (const service of services) {
+      const earlier = byName.get(service.name);
+      byName.set(
+        service.name,
+        earlier === undefined
+          ? service
+          : {
+              name: service.name,
+              file: service.file,
+              context: service.context ?? earlier.context,
+              dockerfile: service.dockerfile ?? earlier.dockerfile,
+              target: service.target ?? earlier.target,
+              args: { ...earlier.args, ...service.args },
+              platform: service.platform ?? earlier.platform,
+            },
+      );
+    }
+  }
+  return [...byName.values()];
+}
+
+class ComposeReader {
+  constructor(
+    private readonly file: string,
+    private readonly definitions: Mapping,
+    private readonly environment: Environment,
+  ) {}
+
+  serviceBuild(name: string, extending: readonly string[]): ServiceBuild {
+    const keyPath = childKey('services', name);
+    const definition = this.definitions[name];
+    if (!isMapping(definition)) {
+      throw new InputError(this.file, keyPath, definition, 'must be a mapping');
+    }
+    const base = this.extendedBuild(definition.extends, childKey(keyPath, 'extends'), [
+      ...extending,
+      name,
+    ]);
+    const own =
+      definition.build === undefined
+        ? undefined
+        : this.buildSection(definition.build, childKey(keyPath, 'build'));
+    const platform = this.optionalText(definition.platform, childKey(keyPath, 'platform'));
+    return {
+      build: mergeBuildSections(base?.build, own),
+      platform: platform ?? base?.platform,
+    };
+  }
+
+  private extendedBuild(
+    value: unknown,
+    keyPath: string,
+    extending: readonly string[],
+  ): ServiceBuild | undefined {
+    if (value === undefined) return undefined;
+    let baseName: unknown = value;
+    if (isMapping(value)) {
+      if (value.file !== undefined) {
+        throw new InputError(
+          this.file,
+          childKey(keyPath, 'file'),
+          value.file,
+          'extending a service of another file is not supported; list that file in the `compose-file` input or define the build here',
+        );
+      }
+      baseName = value.service;
+    }
+    if (typeof baseName !== 'string' || !isMapping(this.definitions[baseName])) {
+      throw new InputError(
+        this.file,
+        keyPath,
+        value,
+        'must name another service of this file (`extends: base` or `extends: { service: base }`)',
+      );
+    }
+    if (extending.includes(baseName)) {
+      throw new InputError(
+        this.file,
+        keyPath,
+        value,
+        `extends in a circle: ${[...extending, baseName].join(' → ')}`,
+      );
+    }
+    return this.serviceBuild(baseName, extending);
+  }
+
+  private buildSection(value: unknown, keyPath: string): BuildSection {
+    if (typeof value === 'string') {
+      return {
+        context: this.path(value, keyPath),
+        dockerfile: undefined,
+        target: undefined,
+        args: {},
+        platforms: undefined,
+      };
+    }
+    if (!isMapping(value)) {
+      throw new InputError(
+        this.file,
+        keyPath,
+        value,
+        'must be a context path or a mapping with `context`, `dockerfile`, `target`, `args`',
+      );
+    }
+    if (value.dockerfile_inline !== undefined) {
+      throw new InputError(
+        this.file,
+        childKey(keyPath, 'dockerfile_inline'),
+        value.dockerfile_inline,
+        'inline Dockerfiles are not supported; move it to a file and name it in `dockerfile`',
+      );
+    }
+    return {
+      context: this.optionalPath(value.context, childKey(keyPath, 'context')),
+      dockerfile: this.optionalPath(value.dockerfile, childKey(keyPath, 'dockerfile')),
+      target: this.optionalText(value.target, childKey(keyPath, 'target')),
+      args: this.args(value.args, childKey(keyPath, 'args')),
+      platforms: this.platforms(value.platforms, childKey(keyPath, 'platforms')),
+    };
+  }
+
+  private args(value: unknown, keyPath: string): Record<string, string> {
+    const args: Record<string, string> = {};
+    if (value === undefined || value === null) return args;
+    if (Array.isArray(value)) {
+      value.forEach((item, index) => {
+        const itemKey = childIndex(keyPath, index);
+        if (typeof item !== 'string') {
+          throw new InputError(this.file, itemKey, item, 'must be `KEY=VALUE` or `KEY`');
+        }
+        const text = interpolate(item, this.environment, this.file, itemKey);
+        const separator = text.indexOf('=');
+        const name = separator === -1 ? text : text.slice(0, separator);
+        if (name.trim() === '') {
+          throw new InputError(this.file, itemKey, item, 'must be `KEY=VALUE` or `KEY`');
+        }
+        const argValue = separator === -1 ? this.environment[name] : text.slice(separator + 1);
+        if (argValue !== undefined) args[name] = argValue;
+      });
+      return args;
+    }
+    if (!isMapping(value)) {
+      throw new InputError(
+        this.file,
+        keyPath,
+        value,
+        'must be a mapping (`KEY: value`) or a list (`- KEY=value`)',
+      );
+    }
+    for (const [name, argValue] of Object.entries(value)) {
+      const argKey = childKey(keyPath, name);
+      if (argValue === null) {
+        const fromEnvironment = this.environment[name];
+        if (fromEnvironment !== undefined) args[name] = fromEnvironment;
+      } else if (typeof argValue === 'string') {
+        args[name] = interpolate(argValue, this.environment, this.file, argKey);
+      } else {
+        throw new InputError(
+          this.file,
+          argKey,
+          argValue,
+          'must be a string, a number or a boolean',
+        );
+      }
+    }
+    return args;
+  }
+
+  private platforms(value: unknown, keyPath: string): string[] | undefined {
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || value.length === 0) {
+      throw new InputError(this.file, keyPath, value, 'must be a list such as [linux/amd64]');
+    }
+    return value.map((item, index) => {
+      const text = this.optionalText(item, childIndex(keyPath, index));
+      if (text === undefined) {
+        throw new InputError(this.file, childIndex(keyPath, index), item, 'must be a platform');
+      }
+      return text;
+    });
+  }
+
+  private optionalPath(value: unknown, keyPath: string): ComposePath | undefined {
+    const text = optionalString(value, keyPath, this.file);
+    return text === undefined ? undefined : this.path(text, keyPath);
+  }
+
+  private path(value: string, keyPath: string): ComposePath {
+    const path = interpolate(value, this.environment, this.file, keyPath);
+    if (path.trim() === '') {
+      throw new InputError(this.file, keyPath, value, 'must be a non-empty path');
+    }
+    return { path, file: this.file, key: keyPath };
+  }
+
+  private optionalText(value: unknown, keyPath: string): string | undefined {
+    const text = optionalString(value, keyPath, this.file);
+    return text === undefined ? undefined : interpolate(text, this.environment, this.file, keyPath);
+  }
+}
+
+function mergeBuildSections(
+  base: BuildSection | undefined,
+  own: BuildSection | undefined,
+): BuildSection | undefined {
+  if (base === undefined || own === undefined) return own ?? base;
+  return {
+    context: own.context ?? base.context,
+    dockerfile: own.dockerfile ?? base.dockerfile,
+    target: own.target ?? base.target,
+    args: { ...base.args, ...own.args },
+    platforms: own.platforms ?? base.platforms,
+  };
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+const BRACED_EXPRESSION = /^([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([\s\S]*))?$/;
+
+/**
+ * Compose's variable interpolation: `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
+ * `${VAR:?message}`, `${VAR?message}`, `${VAR:+replacement}`, `${VAR+replacement}` and `$$` for
+ * a literal `$`. An unset variable is an empty string, as in compose. `key` names the value in
+ * errors.
+ */
+export function interpolate(
+  text: string,
+  environment: Environment,
+  file: string,
+  key: string,
+): string {
+  const invalid = (problem: string): InputError =>
+    new InputError(file, key, text, `invalid interpolation: ${problem}`);
+  let result = '';
+  let index = 0;
+  while (index < text.length) {
+    const dollar = text.indexOf('$', index);
+    if (dollar === -1) {
+      result += text.slice(index);
+      break;
+    }
+    result += text.slice(index, dollar);
+    const next = text[dollar + 1];
+    if (next === '$') {
+      result += '$';
+      index = dollar + 2;
+    } else if (next === '{') {
+      const close = matchingBrace(text, dollar + 1);
+      if (close === -1) throw invalid('`${` without its closing `}`; write `$$` for a literal `$`');
+      result += expandBraced(text.slice(dollar + 2, close), environment, invalid, (operand) =>
+        interpolate(operand, environment, file, key),
+      );
+      index = close + 1;
+    } else {
+      const name = VARIABLE_NAME.exec(text.slice(dollar + 1))?.[0];
+      if (name === undefined)
+        throw invalid('`$` must start a variable; write `$$` for a literal `$`');
+      result += environment[name] ?? '';
+      index = dollar + 1 + name.length;
+    }
+  }
+  return result;
+}
+
+function matchingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let index = open; index < text.length; index += 1) {
+    if (text[index] === '{') depth += 1;
+    if (text[index] === '}') depth -= 1;
+    if (depth === 0) return index;
+  }
+  return -1;
+}
+
+function expandBraced(
+  expression: string,
+  environment: Environment,
+  invalid: (problem: string) => InputError,
+  expandOperand: (operand: string) => string,
+): string {
+  const match = BRACED_EXPRESSION.exec(expression);
+  if (!match) throw invalid(`\`\${${expression}}\` is not a variable reference`);
+  const [, name = '', operator, operand = ''] = match;
+  const value = environment[name];
+  const isSet = value !== undefined;
+  const isSetAndNotEmpty = isSet && value !== '';
+  switch (operator) {
+    case undefined:
+      return value ?? '';
+    case ':-':
+      return isSetAndNotEmpty ? value : expandOperand(operand);
+    case '-':
+      return isSet ? value : expandOperand(operand);
+    case ':+':
+      return isSetAndNotEmpty ? expandOperand(operand) : '';
+    case '+':
+      return isSet ? expandOperand(operand) : '';
+    case ':?':
+    case '?':
+      if (operator === ':?' ? isSetAndNotEmpty : isSet) return value ?? '';
+      throw invalid(
+        `${name} is required: ${operand === '' ? 'it is not set' : expandOperand(operand)}`,
+      );
+    default:
+      throw invalid(`unknown operator ${operator}`);
+  }
+}

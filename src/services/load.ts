@@ -1,0 +1,182 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, errorMessage } from '../errors.js';
+import { mergeComposeFiles, parseComposeFile, type Environment } from './compose.js';
+import { parseConfigFile, type ConfigFile } from './config.js';
+import { resolveServices, type ComposeProject, type PathOrigin } from './resolve.js';
+import type { Limits, ServicePlan } from './types.js';
+
+/** Looked for, in this order, when neither the inputs nor the config name a compose file. */
+export const COMPOSE_FILE_NAMES = [
+  'compose.yaml',
+  'compose.yml',
+  'docker-compose.yml',
+  'docker-compose.yaml',
+] as const;
+
+export interface LoadServicesOptions {
+  /** The repository root; every relative path below is relative to it. */
+  readonly workingDirectory: string;
+  readonly configPath: string;
+  /** True when the user named the config: then a missing file is an error. */
+  readonly configExplicit: boolean;
+  /** The `compose-file` input; when given it wins over the config's `compose:`. */
+  readonly composeFiles: readonly string[] | undefined;
+  readonly filter: readonly string[];
+  /** For `${VAR}` in compose files and build args written without a value. */
+  readonly env: Environment;
+  readonly runDefaults: Limits;
+}
+
+/**
+ * Reads the config and compose files, resolves the services, and checks that every selected
+ * service's build context and Dockerfile exist, so that a typo fails before any build starts.
+ */
+export async function loadServices(options: LoadServicesOptions): Promise<ServicePlan> {
+  const workingDirectory = path.resolve(options.workingDirectory);
+  const config = await readConfig(workingDirectory, options);
+  const compose = await readCompose(workingDirectory, config, options);
+  if (config === undefined && compose === undefined) {
+    throw new InputError(
+      'input config',
+      'config',
+      options.configPath,
+      `no config file and no compose file: looked for ${options.configPath}, ${COMPOSE_FILE_NAMES.join(', ')} in ${workingDirectory}; add ${options.configPath} or set the \`compose-file\` input`,
+    );
+  }
+  const plan = resolveServices({
+    workingDirectory,
+    config,
+    compose,
+    filter: options.filter,
+    runDefaults: options.runDefaults,
+  });
+  for (const service of plan.selected) {
+    const origins = plan.origins.get(service.name);
+    if (service.build === undefined || origins === undefined) continue;
+    await requirePath(service.build.context, 'directory', origins.context);
+    await requirePath(service.build.dockerfile, 'file', origins.dockerfile);
+  }
+  const { settings, all, selected, fullRun } = plan;
+  return { settings, all, selected, fullRun };
+}
+
+async function readConfig(
+  workingDirectory: string,
+  options: LoadServicesOptions,
+): Promise<ConfigFile | undefined> {
+  const text = await readIfExists(
+    path.resolve(workingDirectory, options.configPath),
+    'input config',
+    'config',
+  );
+  if (text === undefined) {
+    if (!options.configExplicit) return undefined;
+    throw new InputError(
+      'input config',
+      'config',
+      options.configPath,
+      `file not found in ${workingDirectory}`,
+    );
+  }
+  return parseConfigFile(text, options.configPath);
+}
+
+async function readCompose(
+  workingDirectory: string,
+  config: ConfigFile | undefined,
+  options: LoadServicesOptions,
+): Promise<ComposeProject | undefined> {
+  const named = namedComposeFiles(config, options);
+  const files = named ?? (config === undefined ? await detectComposeFile(workingDirectory) : []);
+  if (files.length === 0) return undefined;
+
+  const parsed = [];
+  for (const { file, source, key } of files) {
+    const text = await readIfExists(path.resolve(workingDirectory, file), source, key);
+    if (text === undefined) {
+      throw new InputError(source, key, file, `compose file not found in ${workingDirectory}`);
+    }
+    parsed.push(parseComposeFile(text, file, options.env));
+  }
+  const [first] = files;
+  return {
+    files: files.map(({ file }) => file),
+    directory: path.dirname(path.resolve(workingDirectory, first?.file ?? '.')),
+    services: mergeComposeFiles(parsed),
+  };
+}
+
+interface NamedComposeFile {
+  readonly file: string;
+  /** Who named it, for the error when it is missing. */
+  readonly source: string;
+  readonly key: string;
+}
+
+function namedComposeFiles(
+  config: ConfigFile | undefined,
+  options: LoadServicesOptions,
+): NamedComposeFile[] | undefined {
+  const fromInput = options.composeFiles?.filter((file) => file.trim() !== '') ?? [];
+  if (fromInput.length > 0) {
+    return fromInput.map((file) => ({ file, source: 'input compose-file', key: 'compose-file' }));
+  }
+  return config?.compose?.map((file) => ({ file, source: config.file, key: 'compose' }));
+}
+
+async function detectComposeFile(workingDirectory: string): Promise<NamedComposeFile[]> {
+  for (const file of COMPOSE_FILE_NAMES) {
+    if ((await pathKind(path.join(workingDirectory, file))) === 'file') {
+      return [{ file, source: 'compose file', key: file }];
+    }
+  }
+  return [];
+}
+
+async function readIfExists(
+  absolutePath: string,
+  source: string,
+  key: string,
+): Promise<string | undefined> {
+  try {
+    return await readFile(absolutePath, 'utf8');
+  } catch (error) {
+    if (isMissingFileError(error)) return undefined;
+    throw new InputError(source, key, absolutePath, `cannot be read: ${errorMessage(error)}`);
+  }
+}
+
+async function requirePath(
+  absolutePath: string,
+  expected: 'directory' | 'file',
+  origin: PathOrigin,
+): Promise<void> {
+  const kind = await pathKind(absolutePath);
+  if (kind === expected) return;
+  const what = expected === 'directory' ? 'build context directory' : 'Dockerfile';
+  const problem =
+    kind === 'missing'
+      ? `${what} not found: ${absolutePath}`
+      : `${what} is not a ${expected}: ${absolutePath}`;
+  throw new InputError(origin.file, origin.key, origin.value, problem);
+}
+
+async function pathKind(absolutePath: string): Promise<'file' | 'directory' | 'other' | 'missing'> {
+  try {
+    const stats = await stat(absolutePath);
+    if (stats.isFile()) return 'file';
+    return stats.isDirectory() ? 'directory' : 'other';
+  } catch (error) {
+    if (isMissingFileError(error)) return 'missing';
+    throw error;
+  }
+}
+
+function isMissingFileError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+  );
+}

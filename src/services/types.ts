@@ -1,0 +1,50 @@
+/** How much a service may grow against its baseline: a share of the baseline or a fixed size. */
+export type Increase =
+  | { readonly kind: 'percent'; readonly percent: number }
+  | { readonly kind: 'bytes'; readonly bytes: number };
+
+export type Metric = 'uncompressed' | 'compressed';
+
+/** Size limits of one service, fully resolved (config service > config defaults > inputs). */
+export interface Limits {
+  readonly budget: number | undefined;
+  readonly maxIncrease: Increase;
+  readonly warnIncrease: Increase | undefined;
+  readonly ignoreBelow: number;
+}
+
+/** What to build; every path is absolute. */
+export interface BuildSpec {
+  readonly context: string;
+  readonly dockerfile: string;
+  readonly target: string | undefined;
+  readonly args: Readonly<Record<string, string>>;
+}
+
+/** One service to measure: built from `build`, or an existing `image` measured as it is. */
+export interface Service {
+  readonly name: string;
+  /** Where the definition came from, for error messages (a file path). */
+  readonly definedIn: string;
+  readonly build: BuildSpec | undefined;
+  readonly image: string | undefined;
+  readonly platform: string | undefined;
+  readonly limits: Limits;
+}
+
+/** Run-wide settings read from the config file. */
+export interface GateSettings {
+  readonly metric: Metric | undefined;
+  readonly totalBudget: number | undefined;
+}
+
+/** The services stage's result. */
+export interface ServicePlan {
+  readonly settings: GateSettings;
+  /** Every service the repository defines (before the `services` filter). */
+  readonly all: readonly Service[];
+  /** The services selected for this run. */
+  readonly selected: readonly Service[];
+  /** True when the filter kept every service: only then may an update drop baseline entries. */
+  readonly fullRun: boolean;
+}

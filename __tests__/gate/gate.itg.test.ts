@@ -1,0 +1,183 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { execCommand } from '../../src/build/exec.js';
+import { InputError } from '../../src/errors.js';
+import { parseInputs } from '../../src/inputs.js';
+import { MemoryLog } from '../../src/log.js';
+import { runGate, type GateRun } from '../../src/pipeline.js';
+import { engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
+
+const docker = await engineOrSkip();
+const describeWithEngine = docker ? describe : describe.skip;
+
+const SCRATCH_COPY = 'FROM scratch\nCOPY files/ /files/\n';
+
+interface Repository {
+  readonly root: string;
+  readonly sizes: Record<string, number>;
+}
+
+/** A repository with a compose file, a config and three services of known sizes. */
+async function createRepository(): Promise<Repository> {
+  const root = await tempDirectory('gate-repo');
+  const sizes: Record<string, number> = {};
+  const services = { alpha: [120_000, 80_000], beta: [250_000], gamma: [30_000, 512, 7] };
+  for (const [name, files] of Object.entries(services)) {
+    const directory = path.join(root, 'services', name);
+    sizes[name] = await writeFixture(
+      directory,
+      Object.fromEntries(files.map((size, index) => [`files/part-${index}.bin`, size])),
+    );
+    await writeFile(path.join(directory, 'Dockerfile'), SCRATCH_COPY);
+  }
+  await writeFile(
+    path.join(root, 'compose.yaml'),
+    [
+      'services:',
+      '  alpha: { build: services/alpha }',
+      '  beta: { build: { context: services/beta } }',
+      '  gamma: { build: services/gamma }',
+      '  db: { image: postgres:16 }',
+      '',
+    ].join('\n'),
+  );
+  await writeConfig(root, { beta: '1MB' });
+  return { root, sizes };
+}
+
+async function writeConfig(root: string, budgets: Record<string, string>): Promise<void> {
+  const lines = [
+    'compose: compose.yaml',
+    'defaults:',
+    '  max-increase: 10%',
+    '  ignore-below: 1kB',
+    'services:',
+    ...Object.entries(budgets).flatMap(([name, budget]) => [`  ${name}:`, `    budget: ${budget}`]),
+    '',
+  ];
+  await mkdir(path.join(root, '.github'), { recursive: true });
+  await writeFile(path.join(root, '.github', 'image-size.yml'), lines.join('\n'));
+}
+
+async function gate(
+  engine: Docker,
+  root: string,
+  inputs: Record<string, string>,
+): Promise<GateRun> {
+  const values: Record<string, string> = {
+    'working-directory': root,
+    'report-file': path.join(root, 'report.json'),
+    parallel: '3',
+    ...inputs,
+  };
+  return runGate(
+    parseInputs((name) => values[name] ?? '', {}, root),
+    { docker: engine, exec: execCommand, log: new MemoryLog(), env: {}, now: () => new Date(0) },
+  );
+}
+
+function statusOf(run: GateRun, name: string): string | undefined {
+  return run.verdict.services.find((service) => service.name === name)?.status;
+}
+
+describeWithEngine('the gate end to end on the real engine', () => {
+  const engine = docker as Docker;
+  let repository: Repository;
+  let baselineFile: string;
+  let updateRun: GateRun;
+
+  beforeAll(async () => {
+    repository = await createRepository();
+    baselineFile = path.join(repository.root, '.github', 'image-size-baseline.json');
+    updateRun = await gate(engine, repository.root, { mode: 'update' });
+  });
+
+  test('update measures every service with a build section and writes the baseline', async () => {
+    expect(updateRun.verdict.passed).toBe(true);
+    expect(updateRun.verdict.services.map((service) => [service.name, service.status])).toEqual([
+      ['alpha', 'new'],
+      ['beta', 'new'],
+      ['gamma', 'new'],
+    ]);
+    const written = JSON.parse(await readFile(baselineFile, 'utf8')) as {
+      services: Record<string, { size: number }>;
+    };
+    for (const [name, size] of Object.entries(repository.sizes)) {
+      expect(written.services[name]?.size).toBe(size);
+    }
+    expect(updateRun.baselineWritten).toBe(baselineFile);
+  });
+
+  test('check right after update passes with zero change', async () => {
+    const run = await gate(engine, repository.root, {});
+    expect(run.verdict.passed).toBe(true);
+    expect(run.verdict.total.change).toBe(0);
+    expect(run.verdict.total.current).toBe(
+      Object.values(repository.sizes).reduce((sum, size) => sum + size, 0),
+    );
+    expect(run.verdict.services.every((service) => service.status === 'pass')).toBe(true);
+    expect(run.baselineWritten).toBeUndefined();
+  });
+
+  test('growth past max-increase, a broken budget, a new service and a failed build, in one run', async () => {
+    const { root, sizes } = repository;
+    const baselineBefore = await readFile(baselineFile, 'utf8');
+    const alphaGrowth = Math.ceil((sizes['alpha'] ?? 0) * 0.2);
+    await writeFixture(path.join(root, 'services', 'alpha'), { 'files/grown.bin': alphaGrowth });
+    const betaBudget = (sizes['beta'] ?? 0) - 1;
+    await writeConfig(root, { beta: `${betaBudget}B` });
+    const deltaBytes = await writeFixture(path.join(root, 'services', 'delta'), {
+      'files/new.bin': 10_000,
+    });
+    await writeFile(path.join(root, 'services', 'delta', 'Dockerfile'), SCRATCH_COPY);
+    await writeFixture(path.join(root, 'services', 'epsilon'), {
+      Dockerfile: 'FROM scratch\nCOPY does-not-exist /nowhere\n',
+    });
+    const compose = await readFile(path.join(root, 'compose.yaml'), 'utf8');
+    await writeFile(
+      path.join(root, 'compose.yaml'),
+      `${compose}  delta: { build: services/delta }\n  epsilon: { build: services/epsilon }\n`,
+    );
+
+    const run = await gate(engine, root, {});
+
+    expect(run.verdict.passed).toBe(false);
+    expect(statusOf(run, 'alpha')).toBe('fail');
+    expect(statusOf(run, 'beta')).toBe('fail');
+    expect(statusOf(run, 'gamma')).toBe('pass');
+    expect(statusOf(run, 'delta')).toBe('new');
+    expect(statusOf(run, 'epsilon')).toBe('error');
+    const alpha = run.verdict.services.find((service) => service.name === 'alpha');
+    expect(alpha?.change).toBe(alphaGrowth);
+    const delta = run.verdict.services.find((service) => service.name === 'delta');
+    expect(delta?.current).toBe(deltaBytes);
+    const failures = run.verdict.failures.join('\n');
+    expect(failures).toMatch(/^alpha: .*grew by/m);
+    expect(failures).toMatch(/^beta: .*over its budget/m);
+    expect(failures).toMatch(/^epsilon: .*build failed/m);
+    expect(failures).not.toMatch(/^gamma/m);
+    expect(run.markdown).toContain('epsilon');
+    // A check never writes the baseline.
+    expect(await readFile(baselineFile, 'utf8')).toBe(baselineBefore);
+    const report = JSON.parse(await readFile(run.reportPath, 'utf8')) as { passed: boolean };
+    expect(report.passed).toBe(false);
+  });
+
+  test('bad input stops before building and writes no baseline', async () => {
+    const root = await tempDirectory('gate-bad-input');
+    await writeFixture(root, { 'services/a/files/x.bin': 10 });
+    await writeFile(path.join(root, 'services', 'a', 'Dockerfile'), SCRATCH_COPY);
+    await mkdir(path.join(root, '.github'));
+    const config = path.join(root, '.github', 'image-size.yml');
+    await writeFile(config, 'services:\n  a:\n    context: services/a\n    budget: 10 MBs\n');
+    const run = gate(engine, root, { mode: 'update' });
+    await expect(run).rejects.toBeInstanceOf(InputError);
+    await expect(run).rejects.toThrow(/image-size\.yml.*services\.a\.budget.*10 MBs/);
+    await expect(readFile(path.join(root, '.github', 'image-size-baseline.json'))).rejects.toThrow(
+      /ENOENT/,
+    );
+    await rm(root, { recursive: true, force: true });
+  });
+});

@@ -154,7 +154,7 @@ async function buildAndMeasure(
       platform: service.platform ?? inputs.platform,
     });
     deps.log.info(
-      `📏 ${name}: ${formatBytes(measurement.size)} in ${measurement.layers.length} layers`,
+      `📏 ${name}: ${formatBytes(measurement.size)} in ${plural(measurement.layers.length, 'layer')}`,
     );
     return { name, limits, measurement };
   } catch (error) {
@@ -208,4 +208,8 @@ function runUrl(env: ProcessEnvironment): string | undefined {
   return server && repository && runId
     ? `${server}/${repository}/actions/runs/${runId}`
     : undefined;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

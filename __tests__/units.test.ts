@@ -60,14 +60,18 @@ describe('parseIncrease', () => {
     ['0%', { kind: 'percent', percent: 0 }],
     ['25MB', { kind: 'bytes', bytes: 25e6 }],
     ['1MiB', { kind: 'bytes', bytes: 1024 ** 2 }],
-    [4096, { kind: 'bytes', bytes: 4096 }],
+    ['4096B', { kind: 'bytes', bytes: 4096 }],
   ] as const)('parses %j', (text, increase) => {
     expect(parseIncrease(text)).toEqual(increase);
   });
 
-  it.each(['-5%', '%', '10 %%', 'ten%', '10 MBs', '-1', 'abc', -3])('rejects %j', (text) => {
-    expect(parseIncrease(text)).toBeUndefined();
-  });
+  // A bare number could mean a percentage or bytes: it is refused rather than guessed.
+  it.each(['-5%', '%', '10 %%', 'ten%', '10 MBs', '-1', 'abc', -3, 10, '10', '4096'])(
+    'rejects %j',
+    (text) => {
+      expect(parseIncrease(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('formatBytes', () => {

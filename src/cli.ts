@@ -7,6 +7,7 @@ import { parseInputs } from './inputs.js';
 import type { Log } from './log.js';
 import { runGate } from './pipeline.js';
 import { renderTerminalReasons, renderTerminalTable } from './report/markdown.js';
+import { writeJsonReport } from './report/write-report.js';
 
 const USAGE = `Usage: image-size-gate <check|update> [options]
 
@@ -112,18 +113,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     return option(name);
   };
   try {
-    const inputs = parseInputs(readOption, process.env, process.cwd());
+    // In a terminal, relative paths mean the current directory, even inside a workflow's
+    // `run:` step where GITHUB_WORKSPACE is set.
+    const env = { ...process.env, GITHUB_WORKSPACE: undefined };
+    const inputs = parseInputs(readOption, env, process.cwd());
+    const log = terminalLog(values.verbose === true);
     const result = await runGate(inputs, {
       docker: new Docker(),
       exec: execCommand,
-      log: terminalLog(values.verbose === true),
+      log,
       env: process.env,
       now: () => new Date(),
     });
+    const reportWritten = await writeJsonReport(inputs.reportPath, result.report, log);
     process.stdout.write(`\n${renderTerminalTable(result.verdict)}\n`);
     const reasons = renderTerminalReasons(result.verdict);
     if (reasons) process.stdout.write(`\n${reasons}\n`);
-    process.stdout.write(`\nReport: ${result.reportPath}\n`);
+    if (reportWritten) process.stdout.write(`\nReport: ${inputs.reportPath}\n`);
     if (result.baselineWritten)
       process.stdout.write(`Baseline written: ${result.baselineWritten}\n`);
     process.stdout.write(result.verdict.passed ? '\nThe gate passed.\n' : '\nThe gate failed.\n');

@@ -2,9 +2,10 @@ import * as core from '@actions/core';
 import Docker from 'dockerode';
 import { execCommand } from './build/exec.js';
 import { errorMessage } from './errors.js';
-import { parseInputs } from './inputs.js';
+import { parseInputs, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { runGate, type GateRun } from './pipeline.js';
+import { writeJsonReport } from './report/write-report.js';
 
 const actionsLog: Log = {
   info(message) {
@@ -23,8 +24,9 @@ const actionsLog: Log = {
 /** The action: report first, fail last, and exactly one setFailed. */
 export async function run(): Promise<void> {
   let result: GateRun;
+  let inputs: Inputs;
   try {
-    const inputs = parseInputs((name) => core.getInput(name), process.env, process.cwd());
+    inputs = parseInputs((name) => core.getInput(name), process.env, process.cwd());
     result = await runGate(inputs, {
       docker: new Docker(),
       exec: execCommand,
@@ -38,8 +40,9 @@ export async function run(): Promise<void> {
   }
 
   const { verdict } = result;
+  const reportWritten = await writeJsonReport(inputs.reportPath, result.report, actionsLog);
   core.setOutput('passed', String(verdict.passed));
-  core.setOutput('report', result.reportPath);
+  core.setOutput('report', reportWritten ? inputs.reportPath : '');
   core.setOutput('markdown', result.markdown);
   core.setOutput('total-size', String(verdict.total.current));
   core.setOutput('total-change', String(verdict.total.change));

@@ -1,4 +1,3 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/baseline.js';
@@ -8,7 +7,8 @@ import { detectBuildx } from './build/buildx.js';
 import type { ProcessEnvironment } from './build/cache-env.js';
 import { createEngineBuilder } from './build/engine.js';
 import type { Exec } from './build/exec.js';
-import type { BuiltImage, ImageBuilder } from './build/types.js';
+import { ensureImagePresent } from './build/pull.js';
+import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
 import type { ServiceOutcome, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
@@ -17,7 +17,7 @@ import type { Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { measureEngineImage } from './measure/engine.js';
 import type { ImageMeasurement } from './measure/types.js';
-import { buildJsonReport, serializeJsonReport, type JsonReport } from './report/json-report.js';
+import { buildJsonReport, type JsonReport } from './report/json-report.js';
 import { renderMarkdown } from './report/markdown.js';
 import { loadServices } from './services/load.js';
 import type { Service } from './services/types.js';
@@ -34,8 +34,8 @@ export interface GateDependencies {
 export interface GateRun {
   readonly verdict: Verdict;
   readonly markdown: string;
+  /** The JSON report; the caller writes it (a failed write must not change the verdict). */
   readonly report: JsonReport;
-  readonly reportPath: string;
   /** The baseline file written by an update run. */
   readonly baselineWritten: string | undefined;
 }
@@ -68,7 +68,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     `Gating ${plan.selected.length} of ${plan.all.length} services: ${plan.selected.map((service) => service.name).join(', ')}`,
   );
 
-  await assertEngineReachable(deps.docker);
+  await assertEngineReachable(deps.docker, deps.env);
   const builder = plan.selected.some((service) => service.build)
     ? await chooseBuilder(inputs, deps)
     : undefined;
@@ -112,9 +112,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     mode: inputs.mode,
     runUrl: runUrl(deps.env),
   });
-  await mkdir(path.dirname(inputs.reportPath), { recursive: true });
-  await writeFile(inputs.reportPath, serializeJsonReport(report));
-  return { verdict, markdown, report, reportPath: inputs.reportPath, baselineWritten };
+  return { verdict, markdown, report, baselineWritten };
 }
 
 async function chooseBuilder(inputs: Inputs, deps: GateDependencies): Promise<ImageBuilder> {
@@ -124,17 +122,12 @@ async function chooseBuilder(inputs: Inputs, deps: GateDependencies): Promise<Im
     deps.env,
     deps.log,
   );
-  if (buildx) return buildx;
-  if (inputs.builder) {
-    deps.log.warning(
-      `Input builder is "${inputs.builder}" but docker buildx is not installed: building with the engine's own BuildKit instead.`,
-    );
-  }
-  deps.log.warning(
+  if (buildx.available) return buildx.builder;
+  const cacheNote =
     inputs.cache === 'gha'
-      ? "docker buildx is not installed: building with the engine's own BuildKit, and the GitHub Actions cache is off (add docker/setup-buildx-action to turn it on)."
-      : "docker buildx is not installed: building with the engine's own BuildKit.",
-  );
+      ? ', and the GitHub Actions cache is off (docker/setup-buildx-action turns it on)'
+      : '';
+  deps.log.warning(`${buildx.reason}: building with the engine's own BuildKit${cacheNote}.`);
   return createEngineBuilder(deps.docker);
 }
 
@@ -145,13 +138,17 @@ async function buildAndMeasure(
   deps: GateDependencies,
 ): Promise<ServiceOutcome> {
   const { name, limits } = service;
-  const built = await buildService(service, builder, inputs.buildArgs, deps.log);
+  const built = await buildService(service, {
+    builder,
+    globalBuildArgs: inputs.buildArgs,
+    platform: inputs.platform,
+    pull: (reference, platform) => ensureImagePresent(deps.docker, reference, platform),
+    log: deps.log,
+  });
   if (!built.ok) return { name, limits, error: built.error, stage: 'build' };
   try {
-    if (built.image.method === 'prebuilt')
-      await ensureImagePresent(deps.docker, built.image, deps.log);
     const measurement = await measureEngineImage(deps.docker, built.image.reference, {
-      platform: service.platform ?? inputs.platform,
+      platform: built.image.platform,
     });
     deps.log.info(
       `📏 ${name}: ${formatBytes(measurement.size)} in ${plural(measurement.layers.length, 'layer')}`,
@@ -160,45 +157,19 @@ async function buildAndMeasure(
   } catch (error) {
     const message = errorMessage(error);
     deps.log.warning(`${name}: could not measure ${built.image.reference}: ${message}`);
-    return { name, limits, error: `measuring failed: ${message}`, stage: 'measure' };
+    return { name, limits, error: message, stage: 'measure' };
   }
 }
 
-async function ensureImagePresent(docker: Docker, image: BuiltImage, log: Log): Promise<void> {
-  try {
-    await docker.getImage(image.reference).inspect();
-    return;
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-  log.info(`⬇ ${image.service.name}: pulling ${image.reference}`);
-  const stream = await docker.pull(
-    image.reference,
-    image.service.platform ? { platform: image.service.platform } : {},
-  );
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null) => {
-      if (error) reject(error);
-      else resolve();
-    });
-  });
-}
-
-async function assertEngineReachable(docker: Docker): Promise<void> {
+async function assertEngineReachable(docker: Docker, env: ProcessEnvironment): Promise<void> {
   try {
     await docker.ping();
   } catch (error) {
     throw new Error(
-      `Cannot reach the Docker engine (${process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'}): ${errorMessage(error)}. Start Docker, or set DOCKER_HOST.`,
+      `Cannot reach the Docker engine (${env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'}): ${errorMessage(error)}. Start Docker, or set DOCKER_HOST.`,
       { cause: error },
     );
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === 404
-  );
 }
 
 function runUrl(env: ProcessEnvironment): string | undefined {

@@ -34,12 +34,15 @@ export function parseSize(text: string | number): number | undefined {
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
-/** Parses `10%`, `2.5%` or a size (`25MB`). */
+/**
+ * Parses `10%`, `2.5%` or a size with a unit (`25MB`). A bare number is refused: `10` could mean
+ * 10% or 10 bytes, and guessing wrong would silently loosen or tighten a gate.
+ */
 export function parseIncrease(text: string | number): Increase | undefined {
-  if (typeof text === 'string') {
-    const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text.trim());
-    if (percent) return { kind: 'percent', percent: Number(percent[1]) };
-  }
+  if (typeof text === 'number') return undefined;
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text.trim());
+  if (percent) return { kind: 'percent', percent: Number(percent[1]) };
+  if (/^\d+(?:\.\d+)?$/.test(text.trim())) return undefined;
   const bytes = parseSize(text);
   return bytes === undefined ? undefined : { kind: 'bytes', bytes };
 }

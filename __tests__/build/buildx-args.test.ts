@@ -12,7 +12,6 @@ import {
 } from '../../src/build/cache-env.js';
 
 const IID = '/tmp/isg/api.iid';
-const METADATA = '/tmp/isg/api.metadata.json';
 const CONTEXT = '/repo/services/api';
 const DOCKERFILE = '/repo/services/api/Dockerfile';
 
@@ -25,7 +24,7 @@ const RUNNER_ENV: ProcessEnvironment = {
 };
 
 const HEAD = ['buildx', 'build', '--file', DOCKERFILE];
-const OUTPUTS = ['--provenance=false', '--iidfile', IID, '--metadata-file', METADATA, '--load'];
+const OUTPUTS = ['--provenance=false', '--iidfile', IID, '--load'];
 const FROM = (scope: string) => ['--cache-from', `type=gha,scope=${scope}`];
 const TO = (scope: string) => ['--cache-to', `type=gha,mode=max,scope=${scope},ignore-error=true`];
 const API_SCOPE = 'image-size-gate-api';
@@ -56,13 +55,25 @@ function request(overrides: ArgvCase['request'], env: ProcessEnvironment): Build
     cache: 'gha',
     cacheScopePrefix: 'image-size-gate',
     iidFile: IID,
-    metadataFile: METADATA,
     ...overrides,
     cacheEnvironment: readGhaCacheEnvironment(env),
   };
 }
 
 const CASES: ArgvCase[] = [
+  {
+    name: 'a local tag follows the Dockerfile',
+    request: { tag: 'image-size-gate/api:latest' },
+    args: [
+      ...HEAD,
+      '--tag',
+      'image-size-gate/api:latest',
+      ...OUTPUTS,
+      ...FROM(API_SCOPE),
+      ...TO(API_SCOPE),
+      CONTEXT,
+    ],
+  },
   {
     name: 'gha cache on: read and write one scope per service',
     args: [...HEAD, ...OUTPUTS, ...FROM(API_SCOPE), ...TO(API_SCOPE), CONTEXT],
@@ -278,15 +289,13 @@ const CASES: ArgvCase[] = [
     ],
   },
   {
-    name: 'iidfile and metadata file paths passed as given',
-    request: { iidFile: '/run/tmp/x y/api.iid', metadataFile: '/run/tmp/x y/api.json' },
+    name: 'iidfile path with a space passed as one argument',
+    request: { iidFile: '/run/tmp/x y/api.iid' },
     args: [
       ...HEAD,
       '--provenance=false',
       '--iidfile',
       '/run/tmp/x y/api.iid',
-      '--metadata-file',
-      '/run/tmp/x y/api.json',
       '--load',
       ...FROM(API_SCOPE),
       ...TO(API_SCOPE),

@@ -156,13 +156,12 @@ describeWithEngine('the gate end to end on the real engine', () => {
     const failures = run.verdict.failures.join('\n');
     expect(failures).toMatch(/^alpha: .*grew by/m);
     expect(failures).toMatch(/^beta: .*over its budget/m);
-    expect(failures).toMatch(/^epsilon: .*build failed/m);
+    expect(failures).toMatch(/^epsilon: build failed: .*does-not-exist.*not found/m);
     expect(failures).not.toMatch(/^gamma/m);
     expect(run.markdown).toContain('epsilon');
     // A check never writes the baseline.
     expect(await readFile(baselineFile, 'utf8')).toBe(baselineBefore);
-    const report = JSON.parse(await readFile(run.reportPath, 'utf8')) as { passed: boolean };
-    expect(report.passed).toBe(false);
+    expect(run.report.passed).toBe(false);
   });
 
   test('bad input stops before building and writes no baseline', async () => {

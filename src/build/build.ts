@@ -2,40 +2,66 @@ import { createHash } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Service } from '../services/types.js';
-import { BuildFailure } from './engine.js';
-import type { BuildResult, ImageBuilder } from './types.js';
+import { BuildFailure, type BuildResult, type ImageBuilder } from './types.js';
 
 const LOG_TAIL_ON_FAILURE = 30;
 
+export interface BuildSettings {
+  readonly builder: ImageBuilder | undefined;
+  /** The run-wide `build-args` input. */
+  readonly globalBuildArgs: Readonly<Record<string, string>>;
+  /** The run-wide `platform` input; a service's own platform wins. */
+  readonly platform: string | undefined;
+  /** Makes a prebuilt image available in the engine (pulls it when missing). */
+  readonly pull: (reference: string, platform: string | undefined) => Promise<'present' | 'pulled'>;
+  readonly log: Log;
+}
+
 /**
- * Builds one service (or passes a prebuilt image through). A failure is returned, not thrown,
- * so one broken service never hides the others' results.
+ * Builds one service, or makes its prebuilt image available. A failure is returned, not
+ * thrown, so one broken service never hides the others' results. The error text is bare (no
+ * "build failed:" prefix): the compare stage names the stage.
  */
 export async function buildService(
   service: Service,
-  builder: ImageBuilder | undefined,
-  globalBuildArgs: Readonly<Record<string, string>>,
-  log: Log,
+  settings: BuildSettings,
 ): Promise<BuildResult> {
+  const { log } = settings;
+  const platform = service.platform ?? settings.platform;
+  const started = Date.now();
   if (!service.build) {
     if (!service.image) return { ok: false, service, error: 'has neither a build nor an image' };
-    return { ok: true, image: { service, reference: service.image, method: 'prebuilt' } };
+    try {
+      const how = await settings.pull(service.image, platform);
+      if (how === 'pulled')
+        log.info(`⬇ ${service.name}: pulled ${service.image} in ${seconds(started)}`);
+      return {
+        ok: true,
+        image: { service, reference: service.image, method: 'prebuilt', platform },
+      };
+    } catch (error) {
+      const message = lastNonEmptyLine(errorMessage(error));
+      log.warning(`${service.name}: ${message}`);
+      return { ok: false, service, error: message };
+    }
   }
+  const { builder } = settings;
   if (!builder) return { ok: false, service, error: 'needs a build but no builder is available' };
-  const started = Date.now();
   log.info(`⏳ ${service.name}: building with ${describeMethod(builder.method)}`);
   try {
     const outcome = await builder.build({
       serviceName: service.name,
       build: service.build,
-      platform: service.platform,
-      // The service's own args are more specific than the run-wide input, so they win.
-      buildArgs: { ...globalBuildArgs, ...service.build.args },
+      globalBuildArgs: settings.globalBuildArgs,
+      platform,
       tag: imageTag(service.name),
     });
     log.block(`${service.name}: build log`, outcome.logLines);
     log.info(`✔ ${service.name}: built in ${seconds(started)}`);
-    return { ok: true, image: { service, reference: outcome.imageId, method: builder.method } };
+    return {
+      ok: true,
+      image: { service, reference: outcome.imageId, method: builder.method, platform },
+    };
   } catch (error) {
     const lines = error instanceof BuildFailure ? error.logLines : [];
     log.block(`${service.name}: build log (failed)`, lines);
@@ -46,7 +72,7 @@ export async function buildService(
         `Last lines of the ${service.name} build:\n${lines.slice(-LOG_TAIL_ON_FAILURE).join('\n')}`,
       );
     }
-    return { ok: false, service, error: `build failed: ${message}` };
+    return { ok: false, service, error: message };
   }
 }
 

@@ -19,7 +19,6 @@ export interface BuildxRequest {
   /** From `readGhaCacheEnvironment(process.env)`, read once per run. */
   readonly cacheEnvironment: GhaCacheEnvironment;
   readonly iidFile: string;
-  readonly metadataFile: string;
   /** A local tag for the loaded image, so a person can find it after the run. */
   readonly tag?: string | undefined;
 }
@@ -41,12 +40,12 @@ export function buildxBuildArgs(request: BuildxRequest): BuildxPlan {
   if (request.tag !== undefined && request.tag !== '') args.push('--tag', request.tag);
   if (build.target !== undefined && build.target !== '') args.push('--target', build.target);
   if (platform !== undefined && platform !== '') args.push('--platform', platform);
-  for (const [key, value] of sortedEntries({ ...request.globalBuildArgs, ...build.args })) {
+  for (const [key, value] of sortedEntries(mergeBuildArgs(request.globalBuildArgs, build.args))) {
     args.push('--build-arg', `${key}=${value}`);
   }
   // Without this buildx wraps the image in an index with an attestation manifest.
   args.push('--provenance=false');
-  args.push('--iidfile', request.iidFile, '--metadata-file', request.metadataFile, '--load');
+  args.push('--iidfile', request.iidFile, '--load');
 
   const cache = cacheFlags(request);
   args.push(...cache.args, build.context);
@@ -119,6 +118,14 @@ function missingEnvironmentWarning(missing: readonly string[]): string {
     'steps; run the gate with `uses:`, or expose them first with ' +
     'crazy-max/ghaction-github-runtime.'
   );
+}
+
+/** The service's own args are more specific than the run-wide `build-args` input, so they win. */
+export function mergeBuildArgs(
+  globalBuildArgs: Readonly<Record<string, string>>,
+  serviceArgs: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return { ...globalBuildArgs, ...serviceArgs };
 }
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {

@@ -5,9 +5,8 @@ import type { Log } from '../log.js';
 import { buildxBuildArgs, buildxEnv, type CacheInput } from './buildx-args.js';
 import { assessGhaCache, parseBuildxInspect, parseBuildxVersion } from './buildx-info.js';
 import { readGhaCacheEnvironment, type ProcessEnvironment } from './cache-env.js';
-import { BuildFailure } from './engine.js';
 import type { Exec } from './exec.js';
-import type { BuildJob, ImageBuilder } from './types.js';
+import { BuildFailure, type BuildJob, type ImageBuilder } from './types.js';
 
 export interface BuildxSettings {
   readonly builder: string | undefined;
@@ -15,26 +14,32 @@ export interface BuildxSettings {
   readonly cacheScope: string;
 }
 
+export type BuildxDetection =
+  | { readonly available: true; readonly builder: ImageBuilder }
+  | { readonly available: false; readonly reason: string };
+
 /**
  * Returns a buildx builder when `docker buildx` works, with the gha cache on only where the
- * builder can export it; undefined when buildx is missing (the caller falls back to the engine).
+ * builder can export it; otherwise why not, so the caller can fall back to the engine.
  */
 export async function detectBuildx(
   exec: Exec,
   settings: BuildxSettings,
   env: ProcessEnvironment,
   log: Log,
-): Promise<ImageBuilder | undefined> {
+): Promise<BuildxDetection> {
   const version = await exec('docker', ['buildx', 'version']);
-  if (version.exitCode !== 0) return undefined;
+  if (version.exitCode !== 0) return { available: false, reason: 'docker buildx is not installed' };
   const buildxVersion = parseBuildxVersion(version.stdout);
 
   const inspectArgs = ['buildx', 'inspect', ...(settings.builder ? [settings.builder] : [])];
   const inspect = await exec('docker', inspectArgs);
   if (inspect.exitCode !== 0) {
-    throw new Error(
-      `docker buildx inspect ${settings.builder ?? ''} failed: ${inspect.stderr.trim() || inspect.stdout.trim()}`,
-    );
+    const detail = (inspect.stderr.trim() || inspect.stdout.trim()).split('\n').at(-1) ?? '';
+    return {
+      available: false,
+      reason: `docker ${inspectArgs.join(' ')} failed (${detail})`,
+    };
   }
   const builderInfo = parseBuildxInspect(inspect.stdout);
   let cache = settings.cache;
@@ -57,22 +62,21 @@ export async function detectBuildx(
 
   const cacheEnvironment = readGhaCacheEnvironment(env);
   const reported = new Set<string>();
-  return {
+  const builder: ImageBuilder = {
     method: 'buildx',
     async build(job: BuildJob) {
       const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-buildx-'));
       try {
         const plan = buildxBuildArgs({
           serviceName: job.serviceName,
-          build: { ...job.build, args: job.buildArgs },
+          build: job.build,
           platform: job.platform,
-          globalBuildArgs: {},
+          globalBuildArgs: job.globalBuildArgs,
           builder: settings.builder,
           cache,
           cacheScopePrefix: settings.cacheScope,
           cacheEnvironment,
           iidFile: path.join(workDirectory, 'iid'),
-          metadataFile: path.join(workDirectory, 'metadata.json'),
           tag: job.tag,
         });
         for (const warning of plan.warnings) {
@@ -97,6 +101,7 @@ export async function detectBuildx(
       }
     },
   };
+  return { available: true, builder };
 }
 
 async function usesContainerdStore(exec: Exec): Promise<boolean> {

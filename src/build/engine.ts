@@ -1,21 +1,12 @@
 import type Docker from 'dockerode';
 import { isObject } from '../json-guards.js';
 import { packBuildContext } from './context.js';
-import type { BuildJob, ImageBuilder } from './types.js';
+import { mergeBuildArgs } from './buildx-args.js';
+import { BuildFailure, type BuildJob, type ImageBuilder } from './types.js';
 
 export interface BuildOutcome {
   readonly imageId: string;
   readonly logLines: readonly string[];
-}
-
-export class BuildFailure extends Error {
-  override readonly name = 'BuildFailure';
-  constructor(
-    message: string,
-    readonly logLines: readonly string[],
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -27,7 +18,7 @@ export async function buildWithEngine(docker: Docker, request: BuildJob): Promis
   const options: Record<string, string> = {
     t: request.tag,
     dockerfile: context.dockerfileInArchive,
-    buildargs: JSON.stringify(request.buildArgs),
+    buildargs: JSON.stringify(mergeBuildArgs(request.globalBuildArgs, request.build.args)),
     version: '2',
     rm: 'true',
     forcerm: 'true',

@@ -6,6 +6,8 @@ export interface BuiltImage {
   /** An image ID or reference the engine knows. */
   readonly reference: string;
   readonly method: 'buildx' | 'engine' | 'prebuilt';
+  /** The platform it was built or pulled for, when one was asked for. */
+  readonly platform: string | undefined;
 }
 
 export type BuildResult =
@@ -14,10 +16,22 @@ export type BuildResult =
 
 export interface BuildJob {
   readonly serviceName: string;
+  /** The service's build, with its own args. */
   readonly build: BuildSpec;
+  /** The run-wide `build-args` input; the service's own args win over it. */
+  readonly globalBuildArgs: Readonly<Record<string, string>>;
   readonly platform: string | undefined;
-  readonly buildArgs: Readonly<Record<string, string>>;
   readonly tag: string;
+}
+
+export class BuildFailure extends Error {
+  override readonly name = 'BuildFailure';
+  constructor(
+    message: string,
+    readonly logLines: readonly string[],
+  ) {
+    super(message);
+  }
 }
 
 /** One way of building: buildx with the gha cache, or the engine's own BuildKit. */

@@ -12,7 +12,7 @@ import {
 import { createBlobSink, type BlobContent, type LayerStats } from './blob.js';
 import { diffIdsOf, layerInstructions, platformOf } from './history.js';
 import { TarReader } from './tar-reader.js';
-import type { ImageMeasurement } from './types.js';
+import type { ImageMeasurement, LayerMeasurement } from './types.js';
 
 /** Reads a path inside an image archive or layout: a layer's stats, a JSON text, or nothing. */
 type BlobLookup = (entryPath: string) => Promise<BlobContent | undefined>;
@@ -67,9 +67,10 @@ export async function measureOciLayoutDirectory(
   directory: string,
   options: MeasureOptions = {},
 ): Promise<ImageMeasurement> {
+  const root = path.resolve(directory);
   const lookup: BlobLookup = async (entryPath) => {
-    const file = path.join(directory, ...normaliseEntryPath(entryPath).split('/'));
-    if (!file.startsWith(path.resolve(directory) + path.sep)) return undefined;
+    const file = path.join(root, ...normaliseEntryPath(entryPath).split('/'));
+    if (!file.startsWith(root + path.sep)) return undefined;
     if (entryPath === 'index.json' || entryPath === 'manifest.json') {
       try {
         return { kind: 'json', text: await readFile(file, 'utf8') };
@@ -134,17 +135,28 @@ async function resolveImage(
     stats.push(content.stats);
   }
 
+  const platform = platformOf(config);
+  if (options.platform && !platformMatches(platform, options.platform)) {
+    throw new ImageFormatError(`the image is ${platform}, not ${options.platform}`);
+  }
   const instructions = layerInstructions(config, stats.length);
-  const layers = stats.map((layer, index) => ({
+  const layers: LayerMeasurement[] = stats.map((layer, index) => ({
     diffId: layer.diffId,
     size: layer.size,
+    // Exact only where the blob is stored compressed, as a registry would receive it.
+    ...(layer.compression === 'none' ? {} : { compressed: layer.blobBytes }),
     instruction: instructions[index] ?? `layer ${index + 1}`,
     base: false,
   }));
+  const compressedLayers = layers.map((layer) => layer.compressed);
+  const allCompressed = compressedLayers.every((bytes) => bytes !== undefined);
   return {
     imageId: located.imageId,
     size: layers.reduce((sum, layer) => sum + layer.size, 0),
-    platform: platformOf(config),
+    ...(allCompressed && layers.length > 0
+      ? { compressed: compressedLayers.reduce((sum, bytes) => sum + bytes, 0) }
+      : {}),
+    platform,
     layers,
   };
 }
@@ -196,10 +208,18 @@ async function pickImageManifest(
     (descriptor) => !isAttestation(descriptor),
   );
   const wanted = options.platform;
+  // `docker save` indexes carry no platform: then the config's platform is checked instead.
+  const anyPlatform = candidates.some((descriptor) => descriptorPlatform(descriptor) !== undefined);
   const chosen =
-    (wanted
-      ? candidates.find((descriptor) => descriptorPlatform(descriptor) === wanted)
-      : undefined) ?? candidates[0];
+    wanted && anyPlatform
+      ? candidates.find((descriptor) => platformMatches(descriptorPlatform(descriptor), wanted))
+      : candidates[0];
+  if (wanted && anyPlatform && !chosen) {
+    const available = candidates.map((descriptor) => descriptorPlatform(descriptor) ?? '?');
+    throw new ImageFormatError(
+      `the image has no ${wanted} variant (it has ${available.join(', ') || 'none'})`,
+    );
+  }
   const digest = chosen ? optionalString(chosen, 'digest') : undefined;
   if (!digest) throw new ImageFormatError('index.json lists no image manifest');
   const document = await lookupJson(lookup, blobPath(digest));
@@ -208,6 +228,18 @@ async function pickImageManifest(
     return pickImageManifest(lookup, document, options, depth + 1);
   }
   return document;
+}
+
+/** `linux/arm64` matches `linux/arm64/v8`: a variant is only compared when both name one. */
+function platformMatches(available: string | undefined, wanted: string): boolean {
+  if (!available) return false;
+  const [os, architecture, variant] = available.split('/');
+  const [wantedOs, wantedArchitecture, wantedVariant] = wanted.split('/');
+  return (
+    os === wantedOs &&
+    architecture === wantedArchitecture &&
+    (variant === undefined || wantedVariant === undefined || variant === wantedVariant)
+  );
 }
 
 function isAttestation(descriptor: JsonObject): boolean {

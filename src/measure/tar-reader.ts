@@ -166,16 +166,25 @@ export class TarReader {
       );
     }
     const typeflag = String.fromCharCode(block[156] ?? 0);
-    const size = this.overrides.size ?? readSize(block);
-    const padding = (BLOCK - (size % BLOCK)) % BLOCK;
-
     const metaType = META_TYPES[typeflag];
     if (metaType) {
-      if (size > MAX_META_BYTES) throw new TarFormatError(`a tar metadata entry of ${size} bytes`);
-      if (size === 0) return;
-      this.state = { kind: 'meta', remaining: size, padding, meta: { type: metaType, chunks: [] } };
+      // A pending pax `size` belongs to the next real entry, never to a metadata header.
+      const metaSize = readSize(block);
+      if (metaSize > MAX_META_BYTES) {
+        throw new TarFormatError(`a tar metadata entry of ${metaSize} bytes`);
+      }
+      if (metaSize === 0) return;
+      this.state = {
+        kind: 'meta',
+        remaining: metaSize,
+        padding: paddingFor(metaSize),
+        meta: { type: metaType, chunks: [] },
+      };
       return;
     }
+
+    const size = this.overrides.size ?? readSize(block);
+    const padding = paddingFor(size);
 
     const header: TarHeader = {
       name: this.overrides.path ?? readName(block),
@@ -186,8 +195,8 @@ export class TarReader {
     this.overrides = {};
     this.sawEntry = true;
     const sink = this.onEntry(header);
-    // Links and directories may still declare a size in odd archives; skip those bytes too.
-    const remaining = contentSize(typeflag, size) === 0 ? size : header.size;
+    // Links and directories may still declare a size in odd archives: those bytes are skipped.
+    const remaining = size;
     if (remaining === 0) {
       if (sink) {
         const pending = sink.end();
@@ -267,6 +276,10 @@ function contentSize(typeflag: string, size: number): number {
   return entryType(typeflag) === 'file' || entryType(typeflag) === 'other' ? size : 0;
 }
 
+function paddingFor(size: number): number {
+  return (BLOCK - (size % BLOCK)) % BLOCK;
+}
+
 function isZeroBlock(block: Buffer): boolean {
   for (let index = 0; index < BLOCK; index += 1) if (block[index] !== 0) return false;
   return true;
@@ -327,10 +340,13 @@ function parsePaxRecords(data: Buffer): Array<[string, string]> {
     const space = data.indexOf(0x20, offset);
     if (space === -1) break;
     const length = Number(data.toString('latin1', offset, space));
-    if (!Number.isSafeInteger(length) || length <= 0) break;
+    if (!Number.isSafeInteger(length) || length <= 0 || offset + length > data.length) {
+      throw new TarFormatError('a pax header record is malformed');
+    }
     const record = data.toString('utf8', space + 1, offset + length - 1);
     const equals = record.indexOf('=');
-    if (equals > 0) records.push([record.slice(0, equals), record.slice(equals + 1)]);
+    if (equals <= 0) throw new TarFormatError('a pax header record has no key');
+    records.push([record.slice(0, equals), record.slice(equals + 1)]);
     offset += length;
   }
   return records;

@@ -8,23 +8,27 @@ const __dirname = __isgDirname(__filename);
 import {
   InputError,
   __toESM,
+  buildJsonReport,
   errorMessage,
   execCommand,
+  mergeReportFiles,
   parseInputs,
   renderTerminalReasons,
   renderTerminalTable,
   require_docker,
-  runGate
-} from "./chunk-X4TNVINM.js";
+  runGate,
+  writeJsonReport
+} from "./chunk-46VUGUGT.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
 import { parseArgs } from "node:util";
-var USAGE = `Usage: image-size-gate <check|update> [options]
+var USAGE = `Usage: image-size-gate <check|update|report> [options]
 
 Builds every service, measures each image, and compares it with the baseline.
   check    exit 1 when a service breaks its budget or grows too much
   update   also write the measured sizes to the baseline file
+  report   merge JSON reports (--reports) into one verdict, without building
 
 Options (the same names as the action's inputs):
   -C, --working-directory DIR   repository root (default: .)
@@ -46,6 +50,7 @@ Options (the same names as the action's inputs):
   --cache-scope PREFIX          prefix of per-service cache scopes
   --builder NAME                buildx builder to use
   --report-file FILE            where to write the JSON report
+  --reports LIST                report: JSON reports to merge (files, directories, globs)
   -v, --verbose                 print every build log
   -h, --help                    show this help
 `;
@@ -67,7 +72,8 @@ var STRING_OPTIONS = [
   "cache",
   "cache-scope",
   "builder",
-  "report-file"
+  "report-file",
+  "reports"
 ];
 function terminalLog(verbose) {
   return {
@@ -109,9 +115,9 @@ ${USAGE}`);
     return 0;
   }
   const command = positionals[0];
-  if (command !== "check" && command !== "update" || positionals.length > 1) {
+  if (command !== "check" && command !== "update" && command !== "report" || positionals.length > 1) {
     process.stderr.write(
-      `Expected one command, check or update (got ${positionals.join(" ") || "none"}).
+      `Expected one command, check, update or report (got ${positionals.join(" ") || "none"}).
 
 ${USAGE}`
     );
@@ -126,29 +132,35 @@ ${USAGE}`
     return option(name);
   };
   try {
-    const inputs = parseInputs(readOption, process.env, process.cwd());
-    const result = await runGate(inputs, {
-      docker: new import_dockerode.default(),
-      exec: execCommand,
-      log: terminalLog(values.verbose === true),
-      env: process.env,
-      now: () => /* @__PURE__ */ new Date()
+    const env = { ...process.env, GITHUB_WORKSPACE: void 0 };
+    const inputs = parseInputs(readOption, env, process.cwd());
+    const log = terminalLog(values.verbose === true);
+    const { verdict, baselineWritten } = inputs.mode === "report" ? {
+      ...await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
+        totalBudget: inputs.totalBudget,
+        failOn: inputs.failOn
+      }),
+      baselineWritten: void 0
+    } : await runGate(inputs, { docker: new import_dockerode.default(), exec: execCommand, log, env: process.env });
+    const report = buildJsonReport(verdict, {
+      generatedAt: (/* @__PURE__ */ new Date()).toISOString(),
+      mode: inputs.mode
     });
+    const reportWritten = await writeJsonReport(inputs.reportPath, report, log);
     process.stdout.write(`
-${renderTerminalTable(result.verdict)}
+${renderTerminalTable(verdict)}
 `);
-    const reasons = renderTerminalReasons(result.verdict);
+    const reasons = renderTerminalReasons(verdict);
     if (reasons) process.stdout.write(`
 ${reasons}
 `);
-    process.stdout.write(`
-Report: ${result.reportPath}
+    if (reportWritten) process.stdout.write(`
+Report: ${inputs.reportPath}
 `);
-    if (result.baselineWritten)
-      process.stdout.write(`Baseline written: ${result.baselineWritten}
+    if (baselineWritten) process.stdout.write(`Baseline written: ${baselineWritten}
 `);
-    process.stdout.write(result.verdict.passed ? "\nThe gate passed.\n" : "\nThe gate failed.\n");
-    return result.verdict.passed ? 0 : 1;
+    process.stdout.write(verdict.passed ? "\nThe gate passed.\n" : "\nThe gate failed.\n");
+    return verdict.passed ? 0 : 1;
   } catch (error) {
     process.stderr.write(
       `${error instanceof InputError ? "Bad input: " : "Error: "}${errorMessage(error)}

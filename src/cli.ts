@@ -7,13 +7,16 @@ import { parseInputs } from './inputs.js';
 import type { Log } from './log.js';
 import { runGate } from './pipeline.js';
 import { renderTerminalReasons, renderTerminalTable } from './report/markdown.js';
+import { buildJsonReport } from './report/json-report.js';
+import { mergeReportFiles } from './report/report-files.js';
 import { writeJsonReport } from './report/write-report.js';
 
-const USAGE = `Usage: image-size-gate <check|update> [options]
+const USAGE = `Usage: image-size-gate <check|update|report> [options]
 
 Builds every service, measures each image, and compares it with the baseline.
   check    exit 1 when a service breaks its budget or grows too much
   update   also write the measured sizes to the baseline file
+  report   merge JSON reports (--reports) into one verdict, without building
 
 Options (the same names as the action's inputs):
   -C, --working-directory DIR   repository root (default: .)
@@ -35,6 +38,7 @@ Options (the same names as the action's inputs):
   --cache-scope PREFIX          prefix of per-service cache scopes
   --builder NAME                buildx builder to use
   --report-file FILE            where to write the JSON report
+  --reports LIST                report: JSON reports to merge (files, directories, globs)
   -v, --verbose                 print every build log
   -h, --help                    show this help
 `;
@@ -58,6 +62,7 @@ const STRING_OPTIONS = [
   'cache-scope',
   'builder',
   'report-file',
+  'reports',
 ] as const;
 
 function terminalLog(verbose: boolean): Log {
@@ -95,9 +100,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  if ((command !== 'check' && command !== 'update') || positionals.length > 1) {
+  if (
+    (command !== 'check' && command !== 'update' && command !== 'report') ||
+    positionals.length > 1
+  ) {
     process.stderr.write(
-      `Expected one command, check or update (got ${positionals.join(' ') || 'none'}).\n\n${USAGE}`,
+      `Expected one command, check, update or report (got ${positionals.join(' ') || 'none'}).\n\n${USAGE}`,
     );
     return 1;
   }
@@ -118,22 +126,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     const env = { ...process.env, GITHUB_WORKSPACE: undefined };
     const inputs = parseInputs(readOption, env, process.cwd());
     const log = terminalLog(values.verbose === true);
-    const result = await runGate(inputs, {
-      docker: new Docker(),
-      exec: execCommand,
-      log,
-      env: process.env,
-      now: () => new Date(),
+    const { verdict, baselineWritten } =
+      inputs.mode === 'report'
+        ? {
+            ...(await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
+              totalBudget: inputs.totalBudget,
+              failOn: inputs.failOn,
+            })),
+            baselineWritten: undefined,
+          }
+        : await runGate(inputs, { docker: new Docker(), exec: execCommand, log, env: process.env });
+    const report = buildJsonReport(verdict, {
+      generatedAt: new Date().toISOString(),
+      mode: inputs.mode,
     });
-    const reportWritten = await writeJsonReport(inputs.reportPath, result.report, log);
-    process.stdout.write(`\n${renderTerminalTable(result.verdict)}\n`);
-    const reasons = renderTerminalReasons(result.verdict);
+    const reportWritten = await writeJsonReport(inputs.reportPath, report, log);
+    process.stdout.write(`\n${renderTerminalTable(verdict)}\n`);
+    const reasons = renderTerminalReasons(verdict);
     if (reasons) process.stdout.write(`\n${reasons}\n`);
     if (reportWritten) process.stdout.write(`\nReport: ${inputs.reportPath}\n`);
-    if (result.baselineWritten)
-      process.stdout.write(`Baseline written: ${result.baselineWritten}\n`);
-    process.stdout.write(result.verdict.passed ? '\nThe gate passed.\n' : '\nThe gate failed.\n');
-    return result.verdict.passed ? 0 : 1;
+    if (baselineWritten) process.stdout.write(`Baseline written: ${baselineWritten}\n`);
+    process.stdout.write(verdict.passed ? '\nThe gate passed.\n' : '\nThe gate failed.\n');
+    return verdict.passed ? 0 : 1;
   } catch (error) {
     process.stderr.write(
       `${error instanceof InputError ? 'Bad input: ' : 'Error: '}${errorMessage(error)}\n`,

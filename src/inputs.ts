@@ -5,7 +5,8 @@ import { InputError } from './errors.js';
 import type { Increase, Metric } from './services/types.js';
 import { parseIncrease, parseSize } from './units.js';
 
-export type Mode = 'check' | 'update';
+export type Mode = 'check' | 'update' | 'report';
+export type CommentPolicy = 'auto' | 'always' | 'never';
 export type CacheBackend = 'gha' | 'none';
 
 /** Every setting of a run, parsed and validated once; the stages receive parts of it. */
@@ -33,6 +34,12 @@ export interface Inputs {
   readonly platform: string | undefined;
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly parallel: number;
+  readonly comment: CommentPolicy;
+  /** Lets several gates keep separate sticky comments on one pull request. */
+  readonly commentKey: string;
+  readonly githubToken: string;
+  /** `mode: report`: the JSON reports to merge (files, directories or globs). */
+  readonly reports: readonly string[];
 }
 
 /** Reads one input by its action.yml name; returns '' when unset. */
@@ -65,7 +72,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     reportPath: reportInput
       ? fromRoot(reportInput)
       : path.join(env['RUNNER_TEMP'] ?? os.tmpdir(), 'image-size-gate', 'report.json'),
-    mode: oneOf(get, 'mode', ['check', 'update'] as const, 'check'),
+    mode: oneOf(get, 'mode', ['check', 'update', 'report'] as const, 'check'),
     serviceFilter: splitList(read('services')),
     metric: optionalOneOf(get, 'metric', ['uncompressed', 'compressed'] as const),
     budget: optionalSize(get, 'budget'),
@@ -80,6 +87,10 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     platform: platform(get('platform')),
     buildArgs: parseBuildArgs(read('build-args')),
     parallel: parallel(get('parallel')),
+    comment: oneOf(get, 'comment', ['auto', 'always', 'never'] as const, 'auto'),
+    commentKey: get('comment-key'),
+    githubToken: get('github-token'),
+    reports: splitList(read('reports')),
   };
 }
 

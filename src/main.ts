@@ -1,10 +1,20 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as core from '@actions/core';
 import Docker from 'dockerode';
 import { execCommand } from './build/exec.js';
+import { breachFailsGate } from './compare/compare.js';
+import type { Verdict } from './compare/types.js';
 import { errorMessage } from './errors.js';
 import { parseInputs, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
-import { runGate, type GateRun } from './pipeline.js';
+import { runGate } from './pipeline.js';
+import { buildAnnotations } from './report/annotations.js';
+import { buildJsonReport, type JsonPullRequest } from './report/json-report.js';
+import { isCollapsed, renderMarkdown } from './report/markdown.js';
+import { publishComment } from './report/publish-comment.js';
+import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
+import { mergeReportFiles } from './report/report-files.js';
 import { writeJsonReport } from './report/write-report.js';
 
 const actionsLog: Log = {
@@ -21,38 +31,64 @@ const actionsLog: Log = {
   },
 };
 
-/** The action: report first, fail last, and exactly one setFailed. */
+interface Outcome {
+  readonly verdict: Verdict;
+  /** Pull requests named by merged reports (mode: report); empty otherwise. */
+  readonly reportedPullRequests: readonly JsonPullRequest[];
+}
+
+/** The action: report first (outputs, summary, annotations, comment), fail last, once. */
 export async function run(): Promise<void> {
-  let result: GateRun;
   let inputs: Inputs;
+  let outcome: Outcome;
   try {
     inputs = parseInputs((name) => core.getInput(name), process.env, process.cwd());
-    result = await runGate(inputs, {
-      docker: new Docker(),
-      exec: execCommand,
-      log: actionsLog,
-      env: process.env,
-      now: () => new Date(),
-    });
+    outcome = await decide(inputs);
   } catch (error) {
     core.setFailed(errorMessage(error));
     return;
   }
+  const { verdict } = outcome;
+  const event = readEventContext(process.env, actionsLog);
+  const runUrl = workflowRunUrl(process.env);
+  const ownPullRequest = pullRequestOfEvent(event);
+  const report = buildJsonReport(verdict, {
+    generatedAt: new Date().toISOString(),
+    mode: inputs.mode,
+    runUrl,
+    pullRequest: ownPullRequest ?? sole(outcome.reportedPullRequests),
+  });
+  const markdown = renderMarkdown(verdict);
 
-  const { verdict } = result;
-  const reportWritten = await writeJsonReport(inputs.reportPath, result.report, actionsLog);
+  const reportWritten = await writeJsonReport(inputs.reportPath, report, actionsLog);
   core.setOutput('passed', String(verdict.passed));
   core.setOutput('report', reportWritten ? inputs.reportPath : '');
-  core.setOutput('markdown', result.markdown);
+  core.setOutput('markdown', markdown);
   core.setOutput('total-size', String(verdict.total.current));
   core.setOutput('total-change', String(verdict.total.change));
-  core.setOutput('failed-services', failedServices(result).join(','));
+  core.setOutput('failed-services', failedServices(verdict).join(','));
   try {
-    await core.summary.addRaw(result.markdown, true).write();
+    await core.summary.addRaw(markdown, true).write();
   } catch (error) {
     // The summary is a report, not the verdict: losing it must not change the outcome.
     core.warning(`Could not write the job summary: ${errorMessage(error)}`);
   }
+  annotate(verdict, inputs.workingDirectory);
+  await publishComment(
+    verdict,
+    event,
+    outcome.reportedPullRequests,
+    {
+      policy: inputs.comment,
+      key: inputs.commentKey,
+      token: inputs.githubToken,
+      apiUrl: process.env['GITHUB_API_URL'],
+      runUrl,
+      refreshHint: refreshHint(verdict, inputs),
+      retryAfterBaseValue: testRetryBase(process.env),
+    },
+    actionsLog,
+  );
 
   if (!verdict.passed) {
     core.setFailed(
@@ -61,8 +97,81 @@ export async function run(): Promise<void> {
   }
 }
 
-function failedServices(result: GateRun): string[] {
-  return result.verdict.services
-    .filter((service) => service.status === 'fail' || service.status === 'error')
+async function decide(inputs: Inputs): Promise<Outcome> {
+  if (inputs.mode === 'report') {
+    const merged = await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
+      totalBudget: inputs.totalBudget,
+      failOn: inputs.failOn,
+    });
+    core.info(`Merged ${merged.files.length} reports: ${merged.files.join(', ')}`);
+    return { verdict: merged.verdict, reportedPullRequests: merged.pullRequests };
+  }
+  const result = await runGate(inputs, {
+    docker: new Docker(),
+    exec: execCommand,
+    log: actionsLog,
+    env: process.env,
+  });
+  return { verdict: result.verdict, reportedPullRequests: [] };
+}
+
+/** Services that fail the gate under fail-on: the ones the failed check names. */
+function failedServices(verdict: Verdict): string[] {
+  return verdict.services
+    .filter((service) => service.breaches.some((breach) => breachFailsGate(breach, verdict.failOn)))
     .map((service) => service.name);
+}
+
+function annotate(verdict: Verdict, workingDirectory: string): void {
+  const readDockerfile = (relative: string): string | undefined => {
+    try {
+      return readFileSync(path.resolve(workingDirectory, relative), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  for (const annotation of buildAnnotations(verdict, readDockerfile)) {
+    const properties = {
+      title: annotation.title,
+      ...(annotation.file ? { file: annotation.file, startLine: annotation.line } : {}),
+    };
+    if (annotation.level === 'error') core.error(annotation.message, properties);
+    else core.warning(annotation.message, properties);
+  }
+}
+
+/** The commands that record this run's sizes as the new baseline. */
+function refreshHint(verdict: Verdict, inputs: Inputs): string {
+  const changed = verdict.services
+    .filter((service) => !isCollapsed(service) && service.status !== 'error')
+    .map((service) => service.name);
+  const some = changed.length > 0 && changed.length < verdict.services.length;
+  const baseline = path.relative(inputs.workingDirectory, inputs.baselinePath);
+  return [
+    `npx image-size-gate update${some ? ` --services ${changed.join(',')}` : ''}`,
+    `git add ${baseline} && git commit -m "Refresh the image-size baseline"`,
+  ].join('\n');
+}
+
+function workflowRunUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const server = env['GITHUB_SERVER_URL'];
+  const repository = env['GITHUB_REPOSITORY'];
+  const runId = env['GITHUB_RUN_ID'];
+  return server && repository && runId
+    ? `${server}/${repository}/actions/runs/${runId}`
+    : undefined;
+}
+
+function sole(pullRequests: readonly JsonPullRequest[]): JsonPullRequest | undefined {
+  const numbers = new Set(pullRequests.map((pullRequest) => pullRequest.number));
+  return numbers.size === 1 ? pullRequests[0] : undefined;
+}
+
+/**
+ * Integration tests shorten GitHub API retry waits; a user never sets this. Read only when the
+ * variable is a positive integer.
+ */
+function testRetryBase(env: NodeJS.ProcessEnv): number | undefined {
+  const value = Number(env['IMAGE_SIZE_GATE_TEST_RETRY_BASE_MS']);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }

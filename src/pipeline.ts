@@ -17,8 +17,6 @@ import type { Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { measureEngineImage } from './measure/engine.js';
 import type { ImageMeasurement } from './measure/types.js';
-import { buildJsonReport, type JsonReport } from './report/json-report.js';
-import { renderMarkdown } from './report/markdown.js';
 import { loadServices } from './services/load.js';
 import type { Service } from './services/types.js';
 import { formatBytes } from './units.js';
@@ -28,14 +26,10 @@ export interface GateDependencies {
   readonly exec: Exec;
   readonly log: Log;
   readonly env: ProcessEnvironment;
-  readonly now: () => Date;
 }
 
 export interface GateRun {
   readonly verdict: Verdict;
-  readonly markdown: string;
-  /** The JSON report; the caller writes it (a failed write must not change the verdict). */
-  readonly report: JsonReport;
   /** The baseline file written by an update run. */
   readonly baselineWritten: string | undefined;
 }
@@ -106,13 +100,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     );
   }
 
-  const markdown = renderMarkdown(verdict);
-  const report = buildJsonReport(verdict, {
-    generatedAt: deps.now().toISOString(),
-    mode: inputs.mode,
-    runUrl: runUrl(deps.env),
-  });
-  return { verdict, markdown, report, baselineWritten };
+  return { verdict, baselineWritten };
 }
 
 async function chooseBuilder(inputs: Inputs, deps: GateDependencies): Promise<ImageBuilder> {
@@ -170,15 +158,6 @@ async function assertEngineReachable(docker: Docker, env: ProcessEnvironment): P
       { cause: error },
     );
   }
-}
-
-function runUrl(env: ProcessEnvironment): string | undefined {
-  const server = env['GITHUB_SERVER_URL'];
-  const repository = env['GITHUB_REPOSITORY'];
-  const runId = env['GITHUB_RUN_ID'];
-  return server && repository && runId
-    ? `${server}/${repository}/actions/runs/${runId}`
-    : undefined;
 }
 
 function plural(count: number, noun: string): string {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Baseline, BaselineEntry } from '../../src/baseline/types.js';
-import { compare, type CompareInput } from '../../src/compare/compare.js';
+import {
+  compare,
+  computeTotal,
+  failureLines,
+  type CompareInput,
+} from '../../src/compare/compare.js';
 import type { FailOn, ServiceOutcome, Status } from '../../src/compare/types.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
 import type { Limits } from '../../src/services/types.js';
@@ -457,7 +462,28 @@ describe('compare: total', () => {
       change: current - previous,
       budget: undefined,
       overBudget: false,
+      carried: 0,
+      carriedServices: 0,
     });
+  });
+
+  it('a filtered run counts the services it did not build at their baseline size', () => {
+    const verdict = run({
+      outcomes: [measured('a', base + MB)],
+      baseline: baselineOf({ a: entry(base), b: entry(base * 2), c: entry(base * 3) }),
+      knownServices: ['a', 'b', 'c'],
+      fullRun: false,
+      totalBudget: base * 6,
+    });
+    expect(verdict.total).toMatchObject({
+      baseline: base * 6,
+      current: base * 6 + MB,
+      change: MB,
+      carried: base * 5,
+      carriedServices: 2,
+      overBudget: true,
+    });
+    expect(verdict.failures.at(-1)).toMatch(/^total: /);
   });
 
   it('passes exactly at the total budget', () => {
@@ -541,5 +567,114 @@ describe('compare: ordering', () => {
       'worker-10',
       'worker-2',
     ]);
+  });
+});
+
+describe('compare: layers and Dockerfile', () => {
+  const layered = (instructions: readonly [string, number][]): ImageMeasurement => ({
+    imageId: 'sha256:image',
+    size: instructions.reduce((sum, [, size]) => sum + size, 0),
+    platform: 'linux/amd64',
+    layers: instructions.map(([instruction, size]) => ({
+      diffId: `sha256:${instruction}:${size}`,
+      size,
+      instruction,
+      base: instruction.startsWith('FROM'),
+    })),
+  });
+
+  it('lines the layers up with the baseline entry by instruction', () => {
+    const previous = layered([
+      ['FROM debian', 70 * MB],
+      ['RUN make', 10 * MB],
+      ['COPY . /app', 5 * MB],
+    ]);
+    const verdict = run({
+      outcomes: [
+        {
+          name: 'api',
+          limits: limits(),
+          dockerfile: 'services/api/Dockerfile',
+          measurement: layered([
+            ['FROM debian', 70 * MB],
+            ['RUN make', 10 * MB],
+            ['RUN apt-get install -y curl', 3 * MB],
+            ['COPY . /app', 5 * MB],
+          ]),
+        },
+      ],
+      baseline: baselineOf({ api: { size: previous.size, layers: previous.layers } }),
+    });
+    const [api] = verdict.services;
+    expect(api?.dockerfile).toBe('services/api/Dockerfile');
+    expect(api?.layerChanges.map((layer) => layer.kind)).toEqual([
+      'unchanged',
+      'unchanged',
+      'added',
+      'unchanged',
+    ]);
+  });
+
+  it('has no layer changes without a baseline entry, without baseline layers, or on error', () => {
+    const verdict = run({
+      outcomes: [
+        measured('fresh', base),
+        measured('handwritten', base),
+        {
+          name: 'broken',
+          limits: limits(),
+          error: 'boom',
+          stage: 'build',
+          dockerfile: 'Dockerfile',
+        },
+      ],
+      baseline: baselineOf({ handwritten: entry(base), broken: entry(base) }),
+    });
+    expect(verdict.services.map((service) => [service.name, service.layerChanges])).toEqual([
+      ['broken', []],
+      ['fresh', []],
+      ['handwritten', []],
+    ]);
+    expect(verdict.services.map((service) => service.dockerfile)).toEqual([
+      'Dockerfile',
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('keeps the broken limits of each service, whatever fail-on says', () => {
+    const verdict = run({
+      outcomes: [measured('api', base + 2 * tenPercentOfBase, limits({ budget: base }))],
+      baseline: baselineOf({ api: entry(base) }),
+      failOn: 'never',
+    });
+    expect(verdict.services[0]?.breaches.map((breach) => breach.kind)).toEqual([
+      'budget',
+      'increase',
+    ]);
+    expect(verdict.failures).toEqual([]);
+  });
+});
+
+describe('computeTotal and failureLines', () => {
+  it('rebuild the verdict’s total and failures from its services', () => {
+    const verdict = run({
+      outcomes: [
+        measured('api', base + 2 * tenPercentOfBase, limits({ budget: base })),
+        { name: 'broken', limits: limits(), error: 'boom', stage: 'build' },
+        measured('web', base),
+      ],
+      baseline: baselineOf({ api: entry(base), broken: entry(base), web: entry(base) }),
+      totalBudget: base,
+    });
+    const total = computeTotal(verdict.services, base);
+    expect(total).toEqual(verdict.total);
+    expect(failureLines(verdict.services, total, 'any')).toEqual(verdict.failures);
+    expect(failureLines(verdict.services, total, 'budget')).toEqual([
+      'api: 120 MB is over its budget of 100 MB by 20 MB',
+      'broken: build failed: boom',
+      'total: 220 MB is over the total budget of 100 MB by 120 MB',
+    ]);
+    expect(failureLines(verdict.services, total, 'never')).toEqual([]);
   });
 });

@@ -7,6 +7,8 @@ import { InputError } from '../../src/errors.js';
 import { parseInputs } from '../../src/inputs.js';
 import { MemoryLog } from '../../src/log.js';
 import { runGate, type GateRun } from '../../src/pipeline.js';
+import { renderComment } from '../../src/report/comment.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
 
 const docker = await engineOrSkip();
@@ -74,7 +76,7 @@ async function gate(
   };
   return runGate(
     parseInputs((name) => values[name] ?? '', {}, root),
-    { docker: engine, exec: execCommand, log: new MemoryLog(), env: {}, now: () => new Date(0) },
+    { docker: engine, exec: execCommand, log: new MemoryLog(), env: {} },
   );
 }
 
@@ -158,10 +160,9 @@ describeWithEngine('the gate end to end on the real engine', () => {
     expect(failures).toMatch(/^beta: .*over its budget/m);
     expect(failures).toMatch(/^epsilon: build failed: .*does-not-exist.*not found/m);
     expect(failures).not.toMatch(/^gamma/m);
-    expect(run.markdown).toContain('epsilon');
+    expect(renderMarkdown(run.verdict)).toContain('epsilon');
     // A check never writes the baseline.
     expect(await readFile(baselineFile, 'utf8')).toBe(baselineBefore);
-    expect(run.report.passed).toBe(false);
   });
 
   test('bad input stops before building and writes no baseline', async () => {
@@ -178,5 +179,54 @@ describeWithEngine('the gate end to end on the real engine', () => {
       /ENOENT/,
     );
     await rm(root, { recursive: true, force: true });
+  });
+});
+
+describeWithEngine('layers matched by instruction on the real engine', () => {
+  const engine = docker as Docker;
+
+  test('a layer inserted in the middle shows as one added row, not every later layer changed', async () => {
+    const root = await tempDirectory('gate-inserted-layer');
+    const service = path.join(root, 'services', 'app');
+    await writeFixture(service, {
+      'one.bin': 40_000,
+      'two.bin': 50_000,
+      'inserted.bin': 1_234_567,
+      'three.bin': 60_000,
+      'four.bin': 70_000,
+    });
+    const copy = (file: string): string => `COPY ${file} /app/${file}`;
+    const before = [
+      'FROM scratch',
+      copy('one.bin'),
+      copy('two.bin'),
+      copy('three.bin'),
+      copy('four.bin'),
+    ];
+    await writeFile(path.join(service, 'Dockerfile'), `${before.join('\n')}\n`);
+    await mkdir(path.join(root, '.github'));
+    await writeFile(
+      path.join(root, '.github', 'image-size.yml'),
+      'services:\n  app:\n    context: services/app\n',
+    );
+    await gate(engine, root, { mode: 'update' });
+
+    const after = [...before.slice(0, 3), copy('inserted.bin'), ...before.slice(3)];
+    await writeFile(path.join(service, 'Dockerfile'), `${after.join('\n')}\n`);
+    const run = await gate(engine, root, {});
+
+    const app = run.verdict.services[0];
+    expect(app?.change).toBe(1_234_567);
+    expect(app?.layerChanges.map((layer) => [layer.kind, layer.instruction])).toEqual([
+      ['unchanged', copy('one.bin')],
+      ['unchanged', copy('two.bin')],
+      ['added', copy('inserted.bin')],
+      ['unchanged', copy('three.bin')],
+      ['unchanged', copy('four.bin')],
+    ]);
+    const comment = renderComment(run.verdict, { key: '', refreshHint: '' });
+    const layerRows = comment.split('\n').filter((line) => line.includes('/app/'));
+    expect(layerRows).toHaveLength(1);
+    expect(layerRows[0]).toContain('inserted.bin');
   });
 });

@@ -2,7 +2,15 @@ import type { Baseline, BaselineEntry } from '../baseline/types.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Increase, Limits, Metric } from '../services/types.js';
 import { formatBytes, formatIncrease, formatPercentChange } from '../units.js';
-import type { FailOn, ServiceOutcome, ServiceResult, TotalResult, Verdict } from './types.js';
+import { diffLayers, type LayerChange } from './layers.js';
+import type {
+  Breach,
+  FailOn,
+  ServiceOutcome,
+  ServiceResult,
+  TotalResult,
+  Verdict,
+} from './types.js';
 
 export interface CompareInput {
   readonly outcomes: readonly ServiceOutcome[];
@@ -16,25 +24,16 @@ export interface CompareInput {
   readonly knownServices: readonly string[];
 }
 
-/** A broken limit: budget breaches and errors fail unless fail-on is never; increases only with any. */
-interface Breach {
-  readonly kind: 'budget' | 'increase' | 'error';
-  readonly reason: string;
-}
-
-interface Evaluation {
-  readonly result: ServiceResult;
-  readonly breaches: readonly Breach[];
-}
-
 /** Compares measurements with the baseline and the limits. Pure: no I/O, no clock. */
 export function compare(input: CompareInput): Verdict {
   const { baseline, metric, failOn } = input;
-  const evaluations: Evaluation[] = input.outcomes.map((outcome) => {
+  const services: ServiceResult[] = input.outcomes.map((outcome) => {
     const entry = baselineEntry(baseline, outcome.name);
-    return 'measurement' in outcome
-      ? evaluateMeasured(outcome.name, outcome.limits, outcome.measurement, entry, metric, failOn)
-      : evaluateError(outcome.name, outcome.limits, outcome.error, outcome.stage, entry, metric);
+    const result =
+      'measurement' in outcome
+        ? evaluateMeasured(outcome.name, outcome.limits, outcome.measurement, entry, metric, failOn)
+        : evaluateError(outcome.name, outcome.limits, outcome.error, outcome.stage, entry, metric);
+    return { ...result, dockerfile: outcome.dockerfile };
   });
 
   if (input.fullRun) {
@@ -42,30 +41,49 @@ export function compare(input: CompareInput): Verdict {
     const known = new Set(input.knownServices);
     for (const [name, entry] of Object.entries(baseline.services)) {
       if (!measuredNames.has(name) && !known.has(name)) {
-        evaluations.push(evaluateRemoved(name, entry, metric));
+        services.push(evaluateRemoved(name, entry, metric));
       }
     }
   }
 
-  evaluations.sort((a, b) => compareNames(a.result.name, b.result.name));
-  const services = evaluations.map((evaluation) => evaluation.result);
-  const total = totalOf(services, input.totalBudget);
+  services.sort((a, b) => compareNames(a.name, b.name));
+  const inRun = new Set(services.map((service) => service.name));
+  const carriedSizes = input.knownServices
+    .filter((name) => !inRun.has(name))
+    .map((name) => baselineEntry(baseline, name))
+    .flatMap((entry) => {
+      const size = entry ? sizeOf(entry, metric) : undefined;
+      return size === undefined ? [] : [size];
+    });
+  const total = computeTotal(services, input.totalBudget, carriedSizes);
+  const failures = failureLines(services, total, failOn);
+  return { passed: failures.length === 0, metric, failOn, services, total, failures };
+}
 
+/**
+ * The failed check's lines: one per service whose breaches fail the gate under fail-on (all its
+ * failing reasons joined), in the order given, then the total when it is over its budget.
+ */
+export function failureLines(
+  services: readonly ServiceResult[],
+  total: TotalResult,
+  failOn: FailOn,
+): string[] {
   const failures: string[] = [];
-  for (const { result, breaches } of evaluations) {
-    const failing = breaches.filter((breach) => breachFailsGate(breach, failOn));
+  for (const service of services) {
+    const failing = service.breaches.filter((breach) => breachFailsGate(breach, failOn));
     if (failing.length > 0) {
-      failures.push(`${result.name}: ${failing.map((breach) => breach.reason).join('; ')}`);
+      failures.push(`${service.name}: ${failing.map((breach) => breach.reason).join('; ')}`);
     }
   }
   if (total.overBudget && total.budget !== undefined && failOn !== 'never') {
     failures.push(`total: ${overBudgetReason(total.current, total.budget, 'the total budget')}`);
   }
-
-  return { passed: failures.length === 0, metric, failOn, services, total, failures };
+  return failures;
 }
 
-function breachFailsGate(breach: Breach, failOn: FailOn): boolean {
+/** Budget breaches and errors fail unless fail-on is never; increases only with fail-on any. */
+export function breachFailsGate(breach: Breach, failOn: FailOn): boolean {
   switch (failOn) {
     case 'never':
       return false;
@@ -83,7 +101,7 @@ function evaluateMeasured(
   entry: BaselineEntry | undefined,
   metric: Metric,
   failOn: FailOn,
-): Evaluation {
+): ServiceResult {
   const sizes = comparableSizes(measurement, entry, metric);
   const { current, baseline } = sizes;
   const reasons: string[] = [...sizes.notes];
@@ -130,20 +148,29 @@ function evaluateMeasured(
   const status =
     breaches.length > 0 ? 'fail' : warned ? 'warn' : entry === undefined ? 'new' : 'pass';
   return {
-    result: {
-      name,
-      status,
-      baseline,
-      current,
-      change,
-      budget,
-      reasons,
-      unchanged,
-      measurement,
-      error: undefined,
-    },
+    name,
+    status,
+    baseline,
+    current,
+    change,
+    budget,
+    reasons,
+    unchanged,
+    measurement,
+    error: undefined,
     breaches,
+    layerChanges: layerChangesOf(measurement, entry),
+    dockerfile: undefined,
   };
+}
+
+/** Hand-written baseline entries often list no layers: then there is nothing to match against. */
+function layerChangesOf(
+  measurement: ImageMeasurement,
+  entry: BaselineEntry | undefined,
+): LayerChange[] {
+  if (entry === undefined || entry.layers.length === 0) return [];
+  return diffLayers(measurement.layers, entry.layers);
 }
 
 function evaluateError(
@@ -153,45 +180,45 @@ function evaluateError(
   stage: 'build' | 'measure',
   entry: BaselineEntry | undefined,
   metric: Metric,
-): Evaluation {
+): ServiceResult {
   const reason = `${stage} failed: ${error}`;
   return {
-    result: {
-      name,
-      status: 'error',
-      baseline: entry === undefined ? undefined : sizeOf(entry, metric),
-      current: undefined,
-      change: undefined,
-      budget: limits.budget,
-      reasons: [reason],
-      unchanged: false,
-      measurement: undefined,
-      error,
-    },
+    name,
+    status: 'error',
+    baseline: entry === undefined ? undefined : sizeOf(entry, metric),
+    current: undefined,
+    change: undefined,
+    budget: limits.budget,
+    reasons: [reason],
+    unchanged: false,
+    measurement: undefined,
+    error,
     breaches: [{ kind: 'error', reason }],
+    layerChanges: [],
+    dockerfile: undefined,
   };
 }
 
-function evaluateRemoved(name: string, entry: BaselineEntry, metric: Metric): Evaluation {
+function evaluateRemoved(name: string, entry: BaselineEntry, metric: Metric): ServiceResult {
   const baseline = sizeOf(entry, metric);
   const reason =
     baseline === undefined
       ? 'no longer defined in the repository'
       : `no longer defined in the repository (was ${formatBytes(baseline)})`;
   return {
-    result: {
-      name,
-      status: 'removed',
-      baseline,
-      current: undefined,
-      change: undefined,
-      budget: undefined,
-      reasons: [reason],
-      unchanged: false,
-      measurement: undefined,
-      error: undefined,
-    },
+    name,
+    status: 'removed',
+    baseline,
+    current: undefined,
+    change: undefined,
+    budget: undefined,
+    reasons: [reason],
+    unchanged: false,
+    measurement: undefined,
+    error: undefined,
     breaches: [],
+    layerChanges: [],
+    dockerfile: undefined,
   };
 }
 
@@ -301,9 +328,14 @@ function overBudgetReason(current: number, budget: number, what: string): string
  * the change is what the repository gained or lost. A service that failed to build has no
  * current size: it is left out of both sides rather than read as a shrink.
  */
-function totalOf(services: readonly ServiceResult[], budget: number | undefined): TotalResult {
-  let current = 0;
-  let baseline = 0;
+export function computeTotal(
+  services: readonly Pick<ServiceResult, 'status' | 'current' | 'baseline'>[],
+  budget: number | undefined,
+  carriedSizes: readonly number[] = [],
+): TotalResult {
+  const carried = carriedSizes.reduce((sum, size) => sum + size, 0);
+  let current = carried;
+  let baseline = carried;
   for (const service of services) {
     if (service.status === 'error') continue;
     current += service.current ?? 0;
@@ -315,10 +347,12 @@ function totalOf(services: readonly ServiceResult[], budget: number | undefined)
     change: current - baseline,
     budget,
     overBudget: budget !== undefined && current > budget,
+    carried,
+    carriedServices: carriedSizes.length,
   };
 }
 
 /** Code-unit order: the same on every machine, unlike localeCompare. */
-function compareNames(a: string, b: string): number {
+export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

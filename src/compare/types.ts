@@ -1,18 +1,38 @@
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Limits, Metric } from '../services/types.js';
+import type { LayerChange } from './layers.js';
+
+export type { LayerChange, LayerChangeKind } from './layers.js';
 
 export type Status = 'pass' | 'warn' | 'fail' | 'new' | 'removed' | 'error';
 export type FailOn = 'any' | 'budget' | 'never';
 
 /** What the measure stage handed over for one service: a measurement, or why there is none. */
 export type ServiceOutcome =
-  | { readonly name: string; readonly limits: Limits; readonly measurement: ImageMeasurement }
+  | {
+      readonly name: string;
+      readonly limits: Limits;
+      readonly measurement: ImageMeasurement;
+      /** The service's Dockerfile relative to the repository root, for annotations. */
+      readonly dockerfile?: string | undefined;
+    }
   | {
       readonly name: string;
       readonly limits: Limits;
       readonly error: string;
       readonly stage: 'build' | 'measure';
+      /** The service's Dockerfile relative to the repository root, for annotations. */
+      readonly dockerfile?: string | undefined;
     };
+
+/**
+ * A limit a service broke. Budget breaches and errors fail the gate unless fail-on is never;
+ * increases only with fail-on any (with fail-on budget an increase is a warning, not a breach).
+ */
+export interface Breach {
+  readonly kind: 'budget' | 'increase' | 'error';
+  readonly reason: string;
+}
 
 export interface ServiceResult {
   readonly name: string;
@@ -30,6 +50,15 @@ export interface ServiceResult {
   readonly unchanged: boolean;
   readonly measurement: ImageMeasurement | undefined;
   readonly error: string | undefined;
+  /** The limits this service broke; what fails the gate among them depends on fail-on. */
+  readonly breaches: readonly Breach[];
+  /**
+   * The image's layers against the baseline entry's, in image order (uncompressed bytes); empty
+   * when there is no measurement, no baseline entry, or the entry lists no layers.
+   */
+  readonly layerChanges: readonly LayerChange[];
+  /** The service's Dockerfile relative to the repository root; undefined for prebuilt images. */
+  readonly dockerfile: string | undefined;
 }
 
 export interface TotalResult {
@@ -38,6 +67,12 @@ export interface TotalResult {
   readonly change: number;
   readonly budget: number | undefined;
   readonly overBudget: boolean;
+  /**
+   * Baseline bytes of services this run did not select (a filtered run), counted on both sides
+   * at their baseline size so the total budget still covers the whole repository.
+   */
+  readonly carried: number;
+  readonly carriedServices: number;
 }
 
 export interface Verdict {

@@ -14,7 +14,9 @@ export function normaliseInstruction(createdBy: string): string {
   if (nop) {
     text = text.slice(nop[0].length);
   } else {
-    const withArgs = /^(RUN\s+)?\|\d+\s+(?:\S+=\S*\s+)*?(\/bin\/(?:ba)?sh -c\s+)/.exec(text);
+    // BuildKit writes build args unquoted (`|1 OPTS=--a --b /bin/sh -c …`), so everything up
+    // to the first shell invocation is the argument list.
+    const withArgs = /^(RUN\s+)?\|\d+\s.*?(\/bin\/(?:ba)?sh -c\s+)/.exec(text);
     if (withArgs) text = `RUN ${text.slice(withArgs[0].length)}`;
     else if (/^\/bin\/(?:ba)?sh -c\s+/.test(text)) {
       text = `RUN ${text.replace(/^\/bin\/(?:ba)?sh -c\s+/, '')}`;

@@ -210,10 +210,12 @@ async function pickImageManifest(
   const wanted = options.platform;
   // `docker save` indexes carry no platform: then the config's platform is checked instead.
   const anyPlatform = candidates.some((descriptor) => descriptorPlatform(descriptor) !== undefined);
+  // A containerd-store export keeps the whole multi-platform index but only the blobs of the
+  // platform it holds: without a wanted platform, the first manifest present is the image.
   const chosen =
     wanted && anyPlatform
       ? candidates.find((descriptor) => platformMatches(descriptorPlatform(descriptor), wanted))
-      : candidates[0];
+      : await firstPresent(lookup, candidates);
   if (wanted && anyPlatform && !chosen) {
     const available = candidates.map((descriptor) => descriptorPlatform(descriptor) ?? '?');
     throw new ImageFormatError(
@@ -228,6 +230,17 @@ async function pickImageManifest(
     return pickImageManifest(lookup, document, options, depth + 1);
   }
   return document;
+}
+
+async function firstPresent(
+  lookup: BlobLookup,
+  candidates: readonly JsonObject[],
+): Promise<JsonObject | undefined> {
+  for (const descriptor of candidates) {
+    const digest = optionalString(descriptor, 'digest');
+    if (digest && (await lookup(blobPath(digest)))?.kind === 'json') return descriptor;
+  }
+  return candidates[0];
 }
 
 /** `linux/arm64` matches `linux/arm64/v8`: a variant is only compared when both name one. */

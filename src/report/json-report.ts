@@ -1,4 +1,16 @@
-import type { FailOn, ServiceResult, Status, Verdict } from '../compare/types.js';
+import { locateJsonSyntaxError } from '../baseline/json-syntax.js';
+import { compareNames, computeTotal, failureLines } from '../compare/compare.js';
+import type {
+  Breach,
+  FailOn,
+  LayerChange,
+  LayerChangeKind,
+  ServiceResult,
+  Status,
+  Verdict,
+} from '../compare/types.js';
+import { InputError, errorMessage } from '../errors.js';
+import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
 import type { Metric } from '../services/types.js';
 
 /**
@@ -14,6 +26,11 @@ export interface JsonReport {
   readonly mode: string;
   /** Link to the workflow run, when there is one. */
   readonly runUrl: string | null;
+  /**
+   * The pull request the measured commit belongs to, from the measuring run's own event. A
+   * relay job must check `headSha` against its trusted workflow_run event before using `number`.
+   */
+  readonly pullRequest: JsonPullRequest | null;
   readonly passed: boolean;
   /** Which number budgets and increases apply to; every `baseline`/`current`/`change` uses it. */
   readonly metric: Metric;
@@ -31,6 +48,14 @@ export interface JsonTotal {
   readonly change: number;
   readonly budget: number | null;
   readonly overBudget: boolean;
+  /** Baseline bytes of services not built in this run, counted on both sides. */
+  readonly carried: number;
+  readonly carriedServices: number;
+}
+
+export interface JsonPullRequest {
+  readonly number: number;
+  readonly headSha: string;
 }
 
 export interface JsonServiceReport {
@@ -51,6 +76,31 @@ export interface JsonServiceReport {
   readonly error: string | null;
   /** The measured image, whatever the metric; null when not measured. */
   readonly image: JsonImage | null;
+  /** The service's Dockerfile relative to the repository root; null for prebuilt images. */
+  readonly dockerfile: string | null;
+  /**
+   * The limits the service broke, as evaluated with the report's fail-on: `budget` and `error`
+   * fail the gate unless fail-on is never, `increase` only with fail-on any.
+   */
+  readonly breaches: readonly JsonBreach[];
+  /** Layers against the baseline's, in image order, uncompressed bytes; empty without a baseline. */
+  readonly layerChanges: readonly JsonLayerChange[];
+}
+
+export interface JsonBreach {
+  readonly kind: Breach['kind'];
+  readonly reason: string;
+}
+
+export interface JsonLayerChange {
+  readonly instruction: string;
+  readonly kind: LayerChangeKind;
+  /** null for an added layer. */
+  readonly baseline: number | null;
+  /** null for a removed layer. */
+  readonly current: number | null;
+  readonly change: number;
+  readonly base: boolean;
 }
 
 export interface JsonImage {
@@ -76,6 +126,7 @@ export interface JsonReportMeta {
   readonly generatedAt: string;
   readonly mode: string;
   readonly runUrl?: string | undefined;
+  readonly pullRequest?: JsonPullRequest | undefined;
 }
 
 export function buildJsonReport(verdict: Verdict, meta: JsonReportMeta): JsonReport {
@@ -84,6 +135,7 @@ export function buildJsonReport(verdict: Verdict, meta: JsonReportMeta): JsonRep
     generatedAt: meta.generatedAt,
     mode: meta.mode,
     runUrl: meta.runUrl ?? null,
+    pullRequest: meta.pullRequest ?? null,
     passed: verdict.passed,
     metric: verdict.metric,
     failOn: verdict.failOn,
@@ -93,6 +145,8 @@ export function buildJsonReport(verdict: Verdict, meta: JsonReportMeta): JsonRep
       change: verdict.total.change,
       budget: verdict.total.budget ?? null,
       overBudget: verdict.total.overBudget,
+      carried: verdict.total.carried,
+      carriedServices: verdict.total.carriedServices,
     },
     services: verdict.services.map(serviceReport),
     failures: [...verdict.failures],
@@ -116,6 +170,16 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
     unchanged: service.unchanged,
     reasons: [...service.reasons],
     error: service.error ?? null,
+    dockerfile: service.dockerfile ?? null,
+    breaches: service.breaches.map((breach) => ({ kind: breach.kind, reason: breach.reason })),
+    layerChanges: service.layerChanges.map((layer) => ({
+      instruction: layer.instruction,
+      kind: layer.kind,
+      baseline: layer.baseline ?? null,
+      current: layer.current ?? null,
+      change: layer.change,
+      base: layer.base,
+    })),
     image:
       measurement === undefined
         ? null
@@ -133,4 +197,335 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
             })),
           },
   };
+}
+
+export interface VerdictFromReportsOptions {
+  readonly totalBudget?: number | undefined;
+  readonly failOn: FailOn;
+}
+
+/**
+ * One verdict from the reports of several shards (`mode: report`). Services are the union; a
+ * service in two reports takes the later report's result (input order decides). The total and
+ * the failure lines are recomputed exactly as compare makes them: the total from the services,
+ * the failures from each service's stored breaches under `failOn`, plus the total line.
+ * Statuses and reasons are the shards' own, so shards and the merge should share fail-on.
+ * Every report must use the same metric (an InputError names the first that does not).
+ */
+export function verdictFromReports(
+  reports: readonly JsonReport[],
+  options: VerdictFromReportsOptions,
+): Verdict {
+  const [first] = reports;
+  if (first === undefined) throw new Error('verdictFromReports needs at least one report');
+  const byName = new Map<string, ServiceResult>();
+  reports.forEach((report, index) => {
+    if (report.metric !== first.metric) {
+      throw new InputError(
+        `report ${index + 1} of ${reports.length}`,
+        'metric',
+        report.metric,
+        `differs from the first report's metric ("${first.metric}"); every shard must measure the same metric`,
+      );
+    }
+    for (const service of report.services) byName.set(service.name, serviceResult(service));
+  });
+  const services = [...byName.values()].sort((a, b) => compareNames(a.name, b.name));
+  const total = computeTotal(services, options.totalBudget);
+  const failures = failureLines(services, total, options.failOn);
+  return {
+    passed: failures.length === 0,
+    metric: first.metric,
+    failOn: options.failOn,
+    services,
+    total,
+    failures,
+  };
+}
+
+function serviceResult(service: JsonServiceReport): ServiceResult {
+  return {
+    name: service.name,
+    status: service.status,
+    baseline: service.baseline ?? undefined,
+    current: service.current ?? undefined,
+    change: service.change ?? undefined,
+    budget: service.budget ?? undefined,
+    reasons: [...service.reasons],
+    unchanged: service.unchanged,
+    measurement: service.image === null ? undefined : measurementOf(service.image),
+    error: service.error ?? undefined,
+    breaches: service.breaches.map((breach) => ({ kind: breach.kind, reason: breach.reason })),
+    layerChanges: service.layerChanges.map((layer): LayerChange => ({
+      instruction: layer.instruction,
+      kind: layer.kind,
+      baseline: layer.baseline ?? undefined,
+      current: layer.current ?? undefined,
+      change: layer.change,
+      base: layer.base,
+    })),
+    dockerfile: service.dockerfile ?? undefined,
+  };
+}
+
+function measurementOf(image: JsonImage): ImageMeasurement {
+  return {
+    imageId: image.imageId,
+    platform: image.platform,
+    size: image.size,
+    ...(image.compressed === null ? {} : { compressed: image.compressed }),
+    layers: image.layers.map((layer): LayerMeasurement => ({
+      diffId: layer.diffId,
+      size: layer.size,
+      ...(layer.compressed === null ? {} : { compressed: layer.compressed }),
+      instruction: layer.instruction,
+      base: layer.base,
+    })),
+  };
+}
+
+const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'new', 'removed', 'error'];
+const METRICS: readonly Metric[] = ['uncompressed', 'compressed'];
+const FAIL_ONS: readonly FailOn[] = ['any', 'budget', 'never'];
+const BREACH_KINDS: readonly Breach['kind'][] = ['budget', 'increase', 'error'];
+const LAYER_KINDS: readonly LayerChangeKind[] = [
+  'added',
+  'removed',
+  'grown',
+  'shrunk',
+  'unchanged',
+];
+
+/**
+ * Reads a JSON report written by this version (a shard's, for `mode: report`). Every key must be
+ * present with its type; keys this version does not know are ignored (version 1 only grows).
+ * Anything wrong throws an InputError naming the file, the key path and the value.
+ */
+export function parseJsonReport(text: string, file: string): JsonReport {
+  const read = new ReportReader(file);
+  const root = read.object(read.json(text.replace(/^\uFEFF/, '')), '(top level)');
+  const version = root.value('version');
+  if (version !== 1) {
+    const newer = typeof version === 'number' && Number.isInteger(version) && version > 1;
+    read.fail(
+      'version',
+      version,
+      newer
+        ? 'is newer than this version of image-size-gate reads (1); use the same action version for every shard'
+        : 'must be 1',
+    );
+  }
+  const total = root.object('total');
+  return {
+    version: 1,
+    generatedAt: root.string('generatedAt'),
+    mode: root.string('mode'),
+    runUrl: root.nullable('runUrl', (value, key) => read.string(value, key)),
+    pullRequest: root.nullable('pullRequest', (value, key) => {
+      const pullRequest = read.object(value, key);
+      return {
+        number: pullRequest.integer('number'),
+        headSha: pullRequest.string('headSha'),
+      };
+    }),
+    passed: root.boolean('passed'),
+    metric: root.oneOf('metric', METRICS),
+    failOn: root.oneOf('failOn', FAIL_ONS),
+    total: {
+      baseline: total.bytes('baseline'),
+      current: total.bytes('current'),
+      change: total.integer('change'),
+      budget: total.nullable('budget', (value, key) => read.bytes(value, key)),
+      overBudget: total.boolean('overBudget'),
+      carried: total.bytes('carried'),
+      carriedServices: total.integer('carriedServices'),
+    },
+    services: root.list('services', (item) => parseService(item.asObject())),
+    failures: root.list('failures', (line) => line.self((value, key) => read.string(value, key))),
+  };
+}
+
+function parseService(service: ObjectReader): JsonServiceReport {
+  const read = service.reader;
+  return {
+    name: service.string('name'),
+    status: service.oneOf('status', STATUSES),
+    baseline: service.nullable('baseline', (value, key) => read.bytes(value, key)),
+    current: service.nullable('current', (value, key) => read.bytes(value, key)),
+    change: service.nullable('change', (value, key) => read.integer(value, key)),
+    budget: service.nullable('budget', (value, key) => read.bytes(value, key)),
+    unchanged: service.boolean('unchanged'),
+    reasons: service.list('reasons', (item) => item.self((value, key) => read.string(value, key))),
+    error: service.nullable('error', (value, key) => read.string(value, key)),
+    image: service.nullable('image', (value, key) => parseImage(read.object(value, key))),
+    dockerfile: service.nullable('dockerfile', (value, key) => read.string(value, key)),
+    breaches: service.list('breaches', (item) => {
+      const breach = item.asObject();
+      return { kind: breach.oneOf('kind', BREACH_KINDS), reason: breach.string('reason') };
+    }),
+    layerChanges: service.list('layerChanges', (item) => {
+      const layer = item.asObject();
+      return {
+        instruction: layer.string('instruction'),
+        kind: layer.oneOf('kind', LAYER_KINDS),
+        baseline: layer.nullable('baseline', (value, key) => read.bytes(value, key)),
+        current: layer.nullable('current', (value, key) => read.bytes(value, key)),
+        change: layer.integer('change'),
+        base: layer.boolean('base'),
+      };
+    }),
+  };
+}
+
+function parseImage(image: ObjectReader): JsonImage {
+  const read = image.reader;
+  return {
+    imageId: image.string('imageId'),
+    platform: image.string('platform'),
+    size: image.bytes('size'),
+    compressed: image.nullable('compressed', (value, key) => read.bytes(value, key)),
+    layers: image.list('layers', (item) => {
+      const layer = item.asObject();
+      return {
+        diffId: layer.string('diffId'),
+        size: layer.bytes('size'),
+        compressed: layer.nullable('compressed', (value, key) => read.bytes(value, key)),
+        instruction: layer.string('instruction'),
+        base: layer.boolean('base'),
+      };
+    }),
+  };
+}
+
+/** Type checks that throw an InputError naming the file, the key path and the value. */
+class ReportReader {
+  constructor(readonly file: string) {}
+
+  fail(key: string, value: unknown, problem: string): never {
+    throw new InputError(this.file, key, value, problem);
+  }
+
+  json(text: string): unknown {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      const syntax = locateJsonSyntaxError(text);
+      if (syntax === undefined) {
+        return this.fail('(file)', undefined, `is not valid JSON: ${errorMessage(error)}`);
+      }
+      const found = text.slice(syntax.offset, syntax.offset + 20);
+      return this.fail(
+        `line ${syntax.line}, column ${syntax.column}`,
+        found === '' ? undefined : found,
+        `is not valid JSON: expected ${syntax.expected}`,
+      );
+    }
+  }
+
+  object(value: unknown, key: string): ObjectReader {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return this.fail(key, value, 'must be an object');
+    }
+    return new ObjectReader(this, value as Readonly<Record<string, unknown>>, key);
+  }
+
+  string(value: unknown, key: string): string {
+    return typeof value === 'string' ? value : this.fail(key, value, 'must be a string');
+  }
+
+  boolean(value: unknown, key: string): boolean {
+    return typeof value === 'boolean' ? value : this.fail(key, value, 'must be true or false');
+  }
+
+  bytes(value: unknown, key: string): number {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+      ? value
+      : this.fail(key, value, 'must be a whole number of bytes (0 or more)');
+  }
+
+  integer(value: unknown, key: string): number {
+    return typeof value === 'number' && Number.isSafeInteger(value)
+      ? value
+      : this.fail(key, value, 'must be a whole number of bytes');
+  }
+}
+
+/** One object of the report and its key path (`services[2].image`). */
+class ObjectReader {
+  constructor(
+    readonly reader: ReportReader,
+    private readonly members: Readonly<Record<string, unknown>>,
+    private readonly path: string,
+  ) {}
+
+  value(name: string): unknown {
+    // Own keys only: `constructor` or `__proto__` in the file must not read inherited values.
+    return Object.hasOwn(this.members, name) ? this.members[name] : undefined;
+  }
+
+  key(name: string): string {
+    return this.path === '(top level)' ? name : `${this.path}.${name}`;
+  }
+
+  string(name: string): string {
+    return this.reader.string(this.value(name), this.key(name));
+  }
+
+  boolean(name: string): boolean {
+    return this.reader.boolean(this.value(name), this.key(name));
+  }
+
+  bytes(name: string): number {
+    return this.reader.bytes(this.value(name), this.key(name));
+  }
+
+  integer(name: string): number {
+    return this.reader.integer(this.value(name), this.key(name));
+  }
+
+  object(name: string): ObjectReader {
+    return this.reader.object(this.value(name), this.key(name));
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const value = this.value(name);
+    const found = allowed.find((option) => option === value);
+    return (
+      found ?? this.reader.fail(this.key(name), value, `must be one of: ${allowed.join(', ')}`)
+    );
+  }
+
+  /** The value, or null when the file says null; a missing key is an error, not null. */
+  nullable<T>(name: string, read: (value: unknown, key: string) => T): T | null {
+    const value = this.value(name);
+    const key = this.key(name);
+    if (value === undefined) return this.reader.fail(key, value, 'is missing (use null for none)');
+    return value === null ? null : read(value, key);
+  }
+
+  list<T>(name: string, read: (item: ItemReader) => T): T[] {
+    const value = this.value(name);
+    const key = this.key(name);
+    if (!Array.isArray(value)) return this.reader.fail(key, value, 'must be a list');
+    return value.map((item: unknown, index) =>
+      read(new ItemReader(this.reader, item, `${key}[${index}]`)),
+    );
+  }
+}
+
+/** One element of a list, with its key path (`services[2]`). */
+class ItemReader {
+  constructor(
+    readonly reader: ReportReader,
+    private readonly item: unknown,
+    private readonly path: string,
+  ) {}
+
+  asObject(): ObjectReader {
+    return this.reader.object(this.item, this.path);
+  }
+
+  self<T>(read: (value: unknown, key: string) => T): T {
+    return read(this.item, this.path);
+  }
 }

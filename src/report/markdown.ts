@@ -1,5 +1,6 @@
 import type { ServiceResult, Status, TotalResult, Verdict } from '../compare/types.js';
 import { formatBytes, formatPercentChange, formatSignedBytes } from '../units.js';
+import { renderSizeChart } from './chart.js';
 
 export interface MarkdownOptions {
   /** Heading text before the verdict; defaults to `Image sizes`. Escaped like repository text. */
@@ -15,7 +16,7 @@ const STATUS_LABELS: Readonly<Record<Status, string>> = {
   error: '💥 error',
 };
 
-const STATUS_EMOJI: Readonly<Record<Status, string>> = {
+export const STATUS_EMOJI: Readonly<Record<Status, string>> = {
   pass: '✅',
   warn: '⚠️',
   fail: '❌',
@@ -25,8 +26,8 @@ const STATUS_EMOJI: Readonly<Record<Status, string>> = {
 };
 
 const COLUMNS = ['Service', 'Baseline', 'Now', 'Change', 'Budget', 'Status'] as const;
-const MARKDOWN_HEADER = `| ${COLUMNS.join(' | ')} |\n|:--|--:|--:|--:|--:|:--|`;
-const NONE = '—';
+/** What a table cell without a value shows. */
+export const NONE = '—';
 
 const ESCAPES: Readonly<Record<string, string>> = {
   '\\': '\\\\',
@@ -65,28 +66,69 @@ export function escapeMarkdown(text: string): string {
     .replace(ESCAPE_PATTERN, (match) => ESCAPES[match] ?? match);
 }
 
-/** The report as GitHub markdown: headline, table, collapsed unchanged services, reasons. */
+/**
+ * The report as GitHub markdown (the job summary): headline, table, collapsed unchanged
+ * services, a size chart, reasons.
+ */
 export function renderMarkdown(verdict: Verdict, options: MarkdownOptions = {}): string {
   const title = escapeMarkdown(options.title ?? 'Image sizes');
   const collapsed = verdict.services.filter(isCollapsed);
   const shown = verdict.services.filter((service) => !isCollapsed(service));
 
-  const blocks: string[] = [`## ${headline(verdict, title)}`];
-  if (verdict.metric === 'compressed') {
-    blocks.push('Sizes are compressed layer bytes: what a pull downloads.');
-  }
-  blocks.push(
-    [MARKDOWN_HEADER, ...shown.map(markdownServiceRow), markdownTotalRow(verdict.total)].join('\n'),
-  );
+  const blocks: string[] = [`## ${renderHeadline(verdict, title)}`];
+  const tableNotes = renderTableNotes(verdict);
+  if (tableNotes !== undefined) blocks.push(tableNotes);
+  blocks.push(renderServiceTable(shown, verdict.total, 'Now'));
   if (collapsed.length > 0) {
-    const summary = `${collapsed.length} unchanged ${plural(collapsed.length, 'service')}`;
     blocks.push(
-      `<details><summary>${summary}</summary>\n\n${[MARKDOWN_HEADER, ...collapsed.map(markdownServiceRow)].join('\n')}\n\n</details>`,
+      `<details><summary>${unchangedSummary(collapsed.length)}</summary>\n\n${renderServiceTable(collapsed, undefined, 'Now')}\n\n</details>`,
     );
   }
+  const chart = renderSizeChart(verdict);
+  if (chart !== undefined) blocks.push(chart);
   const reasons = reasonItems(verdict);
   if (reasons.length > 0) blocks.push(reasons.join('\n'));
   return `${blocks.join('\n\n')}\n`;
+}
+
+/** The line that says which number the sizes are, when it is not the plain uncompressed one. */
+/** What a reader must know to read the numbers: the metric, and services counted unbuilt. */
+export function renderTableNotes(verdict: Verdict): string | undefined {
+  const notes: string[] = [];
+  if (verdict.metric === 'compressed') {
+    notes.push('Sizes are compressed layer bytes: what a pull downloads.');
+  }
+  const { carried, carriedServices } = verdict.total;
+  if (carriedServices > 0) {
+    notes.push(
+      `The total counts ${plural(carriedServices, 'service')} not built in this run at ${carriedServices === 1 ? 'its' : 'their'} baseline size (${formatBytes(carried)}).`,
+    );
+  }
+  return notes.length > 0 ? notes.join(' ') : undefined;
+}
+
+/**
+ * A markdown table of services (`Service | Baseline | <current> | Change | Budget | Status`),
+ * with a bold total row when a total is given. Names are escaped.
+ */
+export function renderServiceTable(
+  services: readonly ServiceResult[],
+  total: TotalResult | undefined,
+  currentLabel: string,
+): string {
+  const rows = [markdownHeader(currentLabel), ...services.map(markdownServiceRow)];
+  if (total !== undefined) rows.push(markdownTotalRow(total));
+  return rows.join('\n');
+}
+
+/** `3 unchanged services`. */
+export function unchangedSummary(count: number): string {
+  return `${count} unchanged ${plural(count, 'service')}`;
+}
+
+function markdownHeader(currentLabel: string): string {
+  const columns = COLUMNS.map((column) => (column === 'Now' ? currentLabel : column));
+  return `| ${columns.join(' | ')} |\n|:--|--:|--:|--:|--:|:--|`;
 }
 
 /** The same table for a terminal: plain text, aligned, every service listed. */
@@ -127,7 +169,11 @@ export function renderTerminalReasons(verdict: Verdict): string {
     .join('\n');
 }
 
-function headline(verdict: Verdict, title: string): string {
+/**
+ * `✅ <title>: all 2 services within limits — total 152 MB (+2 MB, +1.3%)`, or what failed.
+ * The title must already be markdown (escape repository text first).
+ */
+export function renderHeadline(verdict: Verdict, title: string): string {
   const services = verdict.services.filter((service) => service.status !== 'removed');
   const broken = services.filter(
     (service) => service.status === 'fail' || service.status === 'error',
@@ -163,7 +209,8 @@ function headline(verdict: Verdict, title: string): string {
   return `${emoji} ${title}: ${within}${warnings} — ${totalText}`;
 }
 
-function isCollapsed(service: ServiceResult): boolean {
+/** Unchanged (below ignore-below) and passing: shown only in the collapsed table. */
+export function isCollapsed(service: ServiceResult): boolean {
   return service.unchanged && service.status === 'pass';
 }
 
@@ -211,7 +258,7 @@ function sizeCells(
 }
 
 /** `+12.3 MB (+7.1%)`; no percentage of a 0 B baseline. */
-function changeText(change: number, baseline: number): string {
+export function changeText(change: number, baseline: number): string {
   const percent = formatPercentChange(change, baseline);
   const bytes = formatSignedBytes(change);
   return percent === undefined ? bytes : `${bytes} (${percent})`;
@@ -245,7 +292,7 @@ function reasonItems(verdict: Verdict): string[] {
   return items;
 }
 
-function plural(count: number, word: string): string {
+export function plural(count: number, word: string): string {
   return count === 1 ? word : `${word}s`;
 }
 

@@ -1,0 +1,324 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { InputError } from '../src/errors.js';
+import {
+  DEFAULT_BASELINE,
+  DEFAULT_CONFIG,
+  INPUT_SOURCE,
+  parseBuildArgs,
+  parseInputs,
+  splitList,
+  type Inputs,
+} from '../src/inputs.js';
+import { expectInputError } from './services/expect-input-error.js';
+
+const WORKSPACE = path.resolve('/workspace/repo');
+const RUNNER_TEMP = path.resolve('/runner/temp');
+const CWD = path.resolve('/somewhere/else');
+const ENV: NodeJS.ProcessEnv = { GITHUB_WORKSPACE: WORKSPACE, RUNNER_TEMP };
+
+function reader(values: Readonly<Record<string, string>>): (name: string) => string {
+  return (name) => values[name] ?? '';
+}
+
+function parseWith(values: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv = ENV): Inputs {
+  return parseInputs(reader(values), env, CWD);
+}
+
+/** The inputs action.yml declares, with their defaults ('' when it has none). */
+function actionYmlDefaults(): Record<string, string> {
+  const action = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
+    inputs: Record<string, { default?: string | number | boolean }>;
+  };
+  return Object.fromEntries(
+    Object.entries(action.inputs).map(([name, input]) => [
+      name,
+      input.default === undefined ? '' : String(input.default),
+    ]),
+  );
+}
+
+/** What the runner passes for a default: expressions (`${{ github.token }}`) are not literal. */
+function literalDefaults(defaults: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(defaults).filter(([, value]) => !value.includes('${{')));
+}
+
+describe('parseInputs defaults', () => {
+  const expectedDefaults: Inputs = {
+    workingDirectory: WORKSPACE,
+    configPath: path.join(WORKSPACE, DEFAULT_CONFIG),
+    configExplicit: false,
+    composeFiles: undefined,
+    baselinePath: path.join(WORKSPACE, DEFAULT_BASELINE),
+    reportPath: path.join(RUNNER_TEMP, 'image-size-gate', 'report.json'),
+    mode: 'check',
+    serviceFilter: [],
+    metric: undefined,
+    budget: undefined,
+    maxIncrease: { kind: 'percent', percent: 10 },
+    warnIncrease: undefined,
+    ignoreBelow: 1_000_000,
+    totalBudget: undefined,
+    failOn: 'any',
+    cache: 'gha',
+    cacheScope: 'image-size-gate',
+    builder: undefined,
+    platform: undefined,
+    buildArgs: {},
+    parallel: 2,
+    comment: 'auto',
+    commentKey: '',
+    githubToken: '',
+    reports: [],
+  };
+
+  test('every input unset', () => {
+    expect(parseWith({})).toStrictEqual(expectedDefaults);
+  });
+
+  test("action.yml's defaults mean the same as unset inputs (the CLI passes none)", () => {
+    const defaults = literalDefaults(actionYmlDefaults());
+    expect(Object.keys(defaults)).toContain('max-increase');
+    expect(parseWith(defaults)).toStrictEqual(expectedDefaults);
+  });
+
+  test('every input parseInputs reads is declared in action.yml', () => {
+    const asked = new Set<string>();
+    parseInputs(
+      (name) => {
+        asked.add(name);
+        return '';
+      },
+      ENV,
+      CWD,
+    );
+    expect(asked.size).toBeGreaterThan(15);
+    const declared = Object.keys(actionYmlDefaults());
+    expect([...asked].filter((name) => !declared.includes(name))).toEqual([]);
+  });
+
+  test('values are trimmed and enumerations are case-insensitive', () => {
+    const inputs = parseWith({
+      mode: ' UPDATE ',
+      comment: 'Always',
+      metric: 'Compressed',
+      'fail-on': 'Budget',
+      cache: 'NONE',
+      builder: '  my-builder  ',
+    });
+    expect(inputs.mode).toBe('update');
+    expect(inputs.comment).toBe('always');
+    expect(inputs.metric).toBe('compressed');
+    expect(inputs.failOn).toBe('budget');
+    expect(inputs.cache).toBe('none');
+    expect(inputs.builder).toBe('my-builder');
+  });
+
+  test('every value, set', () => {
+    const inputs = parseWith({
+      mode: 'update',
+      services: 'web, api\nworker-*',
+      metric: 'compressed',
+      budget: '500MB',
+      'max-increase': '25MB',
+      'warn-increase': '2.5%',
+      'ignore-below': '300 KiB',
+      'total-budget': '1.5GB',
+      'fail-on': 'never',
+      cache: 'none',
+      'cache-scope': 'my_scope.v2-x',
+      platform: 'linux/arm64/v8',
+      'build-args': 'A=1\nB=2',
+      parallel: '64',
+    });
+    expect(inputs).toMatchObject({
+      mode: 'update',
+      serviceFilter: ['web', 'api', 'worker-*'],
+      metric: 'compressed',
+      budget: 500_000_000,
+      maxIncrease: { kind: 'bytes', bytes: 25_000_000 },
+      warnIncrease: { kind: 'percent', percent: 2.5 },
+      ignoreBelow: 300 * 1024,
+      totalBudget: 1_500_000_000,
+      failOn: 'never',
+      cache: 'none',
+      cacheScope: 'my_scope.v2-x',
+      platform: 'linux/arm64/v8',
+      buildArgs: { A: '1', B: '2' },
+      parallel: 64,
+    });
+  });
+});
+
+describe('parseInputs rejects bad values, naming the source, the input and the value', () => {
+  test.each([
+    ['mode', 'dry-run'],
+    ['mode', 'checks'],
+    ['comment', 'sometimes'],
+    ['comment', 'yes'],
+    ['metric', 'gzip'],
+    ['metric', 'size'],
+    ['fail-on', 'always'],
+    ['fail-on', 'warn'],
+    ['cache', 'registry'],
+    ['cache', 'true'],
+    ['budget', '10 MBs'],
+    ['budget', '-5MB'],
+    ['budget', 'big'],
+    ['ignore-below', '1 M'],
+    ['total-budget', '5 PB'],
+    ['max-increase', '10'],
+    ['max-increase', '-5%'],
+    ['max-increase', 'ten percent'],
+    ['warn-increase', '5'],
+    ['warn-increase', '-1MB'],
+    ['parallel', '0'],
+    ['parallel', '65'],
+    ['parallel', '1.5'],
+    ['parallel', 'two'],
+    ['parallel', '-1'],
+    ['cache-scope', '-leading-dash'],
+    ['cache-scope', 'with space'],
+    ['cache-scope', 'slash/es'],
+    ['platform', 'linux'],
+    ['platform', 'Linux/amd64'],
+    ['platform', 'linux/amd64/v8/extra'],
+    ['platform', 'linux/amd64,linux/arm64'],
+  ])('%s: %j', (name, value) => {
+    const error = expectInputError(
+      () => parseWith({ [name]: value }),
+      [INPUT_SOURCE, name, JSON.stringify(value)],
+    );
+    expect(INPUT_SOURCE).toBe('workflow inputs');
+    expect(error.file).toBe('workflow inputs');
+    expect(error.key).toBe(name);
+    expect(error.value).toBe(value);
+  });
+
+  test('a bad build-args line names build-args and the line', () => {
+    expectInputError(
+      () => parseWith({ 'build-args': 'GOOD=1\nnot a pair' }),
+      ['workflow inputs', 'build-args', '"not a pair"'],
+    );
+  });
+});
+
+describe('parseInputs paths', () => {
+  test('a relative working-directory is resolved against GITHUB_WORKSPACE', () => {
+    const inputs = parseWith({ 'working-directory': 'services/api' });
+    const root = path.join(WORKSPACE, 'services', 'api');
+    expect(inputs.workingDirectory).toBe(root);
+    expect(inputs.configPath).toBe(path.join(root, DEFAULT_CONFIG));
+    expect(inputs.baselinePath).toBe(path.join(root, DEFAULT_BASELINE));
+  });
+
+  test('an absolute working-directory is used as it is', () => {
+    const absolute = path.resolve('/elsewhere/repo');
+    expect(parseWith({ 'working-directory': absolute }).workingDirectory).toBe(absolute);
+  });
+
+  test('without GITHUB_WORKSPACE the working directory is resolved against cwd', () => {
+    expect(parseWith({ 'working-directory': 'sub' }, {}).workingDirectory).toBe(
+      path.join(CWD, 'sub'),
+    );
+    expect(parseWith({}, {}).workingDirectory).toBe(CWD);
+  });
+
+  test('config, baseline, compose files and report-file resolve against the working directory', () => {
+    const inputs = parseWith({
+      'working-directory': 'app',
+      config: 'ci/sizes.yml',
+      baseline: 'ci/baseline.json',
+      'compose-file': 'compose.yaml, compose.override.yaml\n',
+      'report-file': 'out/report.json',
+    });
+    const root = path.join(WORKSPACE, 'app');
+    expect(inputs.configPath).toBe(path.join(root, 'ci', 'sizes.yml'));
+    expect(inputs.baselinePath).toBe(path.join(root, 'ci', 'baseline.json'));
+    expect(inputs.composeFiles).toEqual([
+      path.join(root, 'compose.yaml'),
+      path.join(root, 'compose.override.yaml'),
+    ]);
+    expect(inputs.reportPath).toBe(path.join(root, 'out', 'report.json'));
+  });
+
+  test('the default report file is under RUNNER_TEMP, else the system temp directory', () => {
+    expect(parseWith({}).reportPath).toBe(path.join(RUNNER_TEMP, 'image-size-gate', 'report.json'));
+    expect(parseWith({}, { GITHUB_WORKSPACE: WORKSPACE }).reportPath).toBe(
+      path.join(os.tmpdir(), 'image-size-gate', 'report.json'),
+    );
+  });
+
+  test.each([
+    ['', false],
+    [DEFAULT_CONFIG, false],
+    [`  ${DEFAULT_CONFIG}  `, false],
+    ['ci/image-size.yml', true],
+    ['.github/other.yml', true],
+  ])('config %j → configExplicit %s', (config, explicit) => {
+    expect(parseWith({ config }).configExplicit).toBe(explicit);
+  });
+});
+
+describe('splitList', () => {
+  test.each([
+    ['', []],
+    ['   ', []],
+    ['web', ['web']],
+    ['web,api', ['web', 'api']],
+    [' web , api ,, ', ['web', 'api']],
+    ['web\napi\n\nworker', ['web', 'api', 'worker']],
+    ['web, api\n worker-* \n', ['web', 'api', 'worker-*']],
+  ])('%j → %j', (text, items) => {
+    expect(splitList(text)).toEqual(items);
+  });
+});
+
+describe('parseBuildArgs', () => {
+  test('KEY=VALUE lines; values may hold "="; comments and blank lines are skipped', () => {
+    const text = [
+      '# a comment',
+      'NODE_ENV=production',
+      '',
+      '   ',
+      'URL=https://example.test/?a=b&c=d',
+      '  # an indented comment',
+      'EMPTY=',
+      '_UNDERSCORE1=x',
+      'SPACED=a value with spaces',
+    ].join('\n');
+    expect(parseBuildArgs(text)).toEqual({
+      NODE_ENV: 'production',
+      URL: 'https://example.test/?a=b&c=d',
+      EMPTY: '',
+      _UNDERSCORE1: 'x',
+      SPACED: 'a value with spaces',
+    });
+  });
+
+  test('Windows line endings do not end up in keys or values', () => {
+    expect(parseBuildArgs('A=1\r\nB=2\r\n')).toEqual({ A: '1', B: '2' });
+  });
+
+  test('a later line wins', () => {
+    expect(parseBuildArgs('A=1\nA=2')).toEqual({ A: '2' });
+  });
+
+  test('nothing → no args', () => {
+    expect(parseBuildArgs('')).toEqual({});
+  });
+
+  test.each(['NOVALUE', '=value', '1ABC=x', 'BAD-KEY=x', 'two words=x', 'KEY : value'])(
+    'the line %j is rejected',
+    (line) => {
+      const error = expectInputError(
+        () => parseBuildArgs(`OK=1\n${line}\nALSO_OK=2`),
+        ['workflow inputs', 'build-args', JSON.stringify(line), 'KEY=VALUE'],
+      );
+      expect(error).toBeInstanceOf(InputError);
+    },
+  );
+});

@@ -1,0 +1,78 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { minimatch } from 'minimatch';
+import type { FailOn, Verdict } from '../compare/types.js';
+import { InputError } from '../errors.js';
+import { parseJsonReport, verdictFromReports, type JsonPullRequest } from './json-report.js';
+
+/**
+ * Finds the JSON reports named by the `reports` input: files, directories (every `.json` below
+ * them, as actions/download-artifact lays them out) or globs. Returns their paths sorted, so a
+ * merge is the same on every run.
+ */
+export async function findReportFiles(
+  patterns: readonly string[],
+  workingDirectory: string,
+): Promise<string[]> {
+  if (patterns.length === 0) {
+    throw new InputError(
+      'workflow inputs',
+      'reports',
+      '',
+      'mode: report needs the JSON reports to merge (a directory, file or glob)',
+    );
+  }
+  const found = new Set<string>();
+  for (const pattern of patterns) {
+    const matches = await expand(pattern, workingDirectory);
+    if (matches.length === 0) {
+      throw new InputError('workflow inputs', 'reports', pattern, 'matches no JSON report');
+    }
+    for (const match of matches) found.add(match);
+  }
+  return [...found].sort();
+}
+
+export interface MergedReports {
+  readonly verdict: Verdict;
+  readonly files: readonly string[];
+  /** The pull requests the measuring runs named (a relay verifies them before use). */
+  readonly pullRequests: readonly JsonPullRequest[];
+}
+
+/** `mode: report`: one verdict from the reports of shards or of an untrusted measuring job. */
+export async function mergeReportFiles(
+  patterns: readonly string[],
+  workingDirectory: string,
+  options: { readonly totalBudget: number | undefined; readonly failOn: FailOn },
+): Promise<MergedReports> {
+  const files = await findReportFiles(patterns, workingDirectory);
+  const reports = await Promise.all(
+    files.map(async (file) => parseJsonReport(await readFile(file, 'utf8'), file)),
+  );
+  return {
+    verdict: verdictFromReports(reports, options),
+    files,
+    pullRequests: reports.flatMap((report) => (report.pullRequest ? [report.pullRequest] : [])),
+  };
+}
+
+async function expand(pattern: string, workingDirectory: string): Promise<string[]> {
+  const absolute = path.resolve(workingDirectory, pattern);
+  if (!/[*?[\]{}]/.test(pattern)) {
+    const info = await stat(absolute).catch(() => undefined);
+    if (!info) return [];
+    return info.isDirectory() ? jsonFilesUnder(absolute) : [absolute];
+  }
+  const firstGlob = absolute.search(/[*?[\]{}]/);
+  const root = absolute.slice(0, absolute.lastIndexOf(path.sep, firstGlob) + 1) || path.sep;
+  const candidates = await jsonFilesUnder(root).catch(() => []);
+  return candidates.filter((file) => minimatch(file, absolute, { dot: true }));
+}
+
+async function jsonFilesUnder(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}

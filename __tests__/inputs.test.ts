@@ -61,6 +61,10 @@ describe('parseInputs defaults', () => {
     maxIncrease: { kind: 'percent', percent: 10 },
     warnIncrease: undefined,
     ignoreBelow: 1_000_000,
+    maxWasted: undefined,
+    minEfficiency: undefined,
+    maxLayers: undefined,
+    noNewLayers: false,
     totalBudget: undefined,
     failOn: 'any',
     cache: 'gha',
@@ -69,6 +73,7 @@ describe('parseInputs defaults', () => {
     platform: undefined,
     buildArgs: {},
     parallel: 2,
+    analyze: 'auto',
     comment: 'auto',
     commentKey: '',
     githubToken: '',
@@ -133,6 +138,11 @@ describe('parseInputs defaults', () => {
       platform: 'linux/arm64/v8',
       'build-args': 'A=1\nB=2',
       parallel: '64',
+      'max-wasted': '10MB',
+      'min-efficiency': '90%',
+      'max-layers': '12',
+      'no-new-layers': 'true',
+      analyze: 'all',
     });
     expect(inputs).toMatchObject({
       mode: 'update',
@@ -149,7 +159,72 @@ describe('parseInputs defaults', () => {
       platform: 'linux/arm64/v8',
       buildArgs: { A: '1', B: '2' },
       parallel: 64,
+      maxWasted: 10_000_000,
+      minEfficiency: 0.9,
+      maxLayers: 12,
+      noNewLayers: true,
+      analyze: 'all',
     });
+  });
+});
+
+describe('parseInputs: image-shape limits and analyze', () => {
+  test.each<[string, string, unknown]>([
+    ['max-wasted', '10MB', 10_000_000],
+    ['max-wasted', '0', 0],
+    ['max-wasted', '1.5 MiB', 1.5 * 1024 * 1024],
+    ['min-efficiency', '90%', 0.9],
+    ['min-efficiency', '0.9', 0.9],
+    ['min-efficiency', '.95', 0.95],
+    ['min-efficiency', '99.9%', 0.999],
+    ['min-efficiency', '100%', 1],
+    ['min-efficiency', '0%', 0],
+    ['min-efficiency', '1', 1],
+    ['min-efficiency', '0', 0],
+    ['max-layers', '1', 1],
+    ['max-layers', ' 12 ', 12],
+    ['no-new-layers', 'true', true],
+    ['no-new-layers', 'True', true],
+    ['no-new-layers', 'false', false],
+    ['no-new-layers', 'FALSE', false],
+    ['analyze', 'auto', 'auto'],
+    ['analyze', 'all', 'all'],
+    ['analyze', 'None', 'none'],
+  ])('%s: %j', (name, value, expected) => {
+    const field = {
+      'max-wasted': 'maxWasted',
+      'min-efficiency': 'minEfficiency',
+      'max-layers': 'maxLayers',
+      'no-new-layers': 'noNewLayers',
+      analyze: 'analyze',
+    }[name] as keyof Inputs;
+    expect(parseWith({ [name]: value })[field]).toEqual(expected);
+  });
+
+  test.each([
+    ['max-layers', '0', 'whole number of layers, 1 or more'],
+    ['max-layers', '-1', 'whole number of layers'],
+    ['max-layers', '1.5', 'whole number of layers'],
+    ['max-layers', 'twelve', 'whole number of layers'],
+    ['min-efficiency', '120%', 'from 0% to 100%'],
+    ['min-efficiency', '1.2', 'a fraction from 0 to 1'],
+    ['min-efficiency', '90', 'did you mean 90%?'],
+    ['min-efficiency', '-10%', 'from 0% to 100%'],
+    ['min-efficiency', 'high', 'from 0% to 100%'],
+    ['max-wasted', '10 MBs', 'must be a size'],
+    ['max-wasted', '-1MB', 'must be a size'],
+    ['no-new-layers', 'maybe', 'must be true or false'],
+    ['no-new-layers', 'yes', 'must be true or false'],
+    ['no-new-layers', '1', 'must be true or false'],
+    ['analyze', 'some', 'must be one of auto, all, none'],
+    ['analyze', 'changed', 'must be one of auto, all, none'],
+  ])('rejects %s: %j', (name, value, problem) => {
+    const error = expectInputError(
+      () => parseWith({ [name]: value }),
+      [INPUT_SOURCE, name, JSON.stringify(value), problem],
+    );
+    expect(error.key).toBe(name);
+    expect(error.value).toBe(value);
   });
 });
 

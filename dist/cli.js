@@ -18,7 +18,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-46VUGUGT.js";
+} from "./chunk-36UHGOGA.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -42,6 +42,11 @@ Options (the same names as the action's inputs):
   --warn-increase LIMIT         growth that is reported as a warning
   --ignore-below SIZE           changes smaller than this are noise (default: 1MB)
   --total-budget SIZE           ceiling for all services together
+  --max-wasted SIZE             ceiling for bytes later layers delete or overwrite
+  --min-efficiency PERCENT      floor for 1 \u2212 wasted/size (e.g. 90%)
+  --max-layers N                ceiling for the number of layers
+  --no-new-layers true|false    fail when a service has more layers than its baseline
+  --analyze auto|all|none       deep analysis: files, waste and hints (default: auto)
   --fail-on WHEN                any, budget or never (default: any)
   --build-arg KEY=VALUE         passed to every build (repeatable)
   --platform OS/ARCH            platform to build and measure
@@ -73,7 +78,12 @@ var STRING_OPTIONS = [
   "cache-scope",
   "builder",
   "report-file",
-  "reports"
+  "reports",
+  "max-wasted",
+  "min-efficiency",
+  "max-layers",
+  "no-new-layers",
+  "analyze"
 ];
 function terminalLog(verbose) {
   return {

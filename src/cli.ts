@@ -30,6 +30,11 @@ Options (the same names as the action's inputs):
   --warn-increase LIMIT         growth that is reported as a warning
   --ignore-below SIZE           changes smaller than this are noise (default: 1MB)
   --total-budget SIZE           ceiling for all services together
+  --max-wasted SIZE             ceiling for bytes later layers delete or overwrite
+  --min-efficiency PERCENT      floor for 1 − wasted/size (e.g. 90%)
+  --max-layers N                ceiling for the number of layers
+  --no-new-layers true|false    fail when a service has more layers than its baseline
+  --analyze auto|all|none       deep analysis: files, waste and hints (default: auto)
   --fail-on WHEN                any, budget or never (default: any)
   --build-arg KEY=VALUE         passed to every build (repeatable)
   --platform OS/ARCH            platform to build and measure
@@ -63,6 +68,11 @@ const STRING_OPTIONS = [
   'builder',
   'report-file',
   'reports',
+  'max-wasted',
+  'min-efficiency',
+  'max-layers',
+  'no-new-layers',
+  'analyze',
 ] as const;
 
 function terminalLog(verbose: boolean): Log {

@@ -2,12 +2,25 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FailOn } from './compare/types.js';
 import { InputError } from './errors.js';
+import {
+  BOOLEAN_PROBLEM,
+  LAYER_COUNT_PROBLEM,
+  efficiencyProblem,
+  parseBoolean,
+  parseEfficiency,
+  parseLayerCount,
+} from './services/config.js';
 import type { Increase, Metric } from './services/types.js';
 import { parseIncrease, parseSize } from './units.js';
 
 export type Mode = 'check' | 'update' | 'report';
 export type CommentPolicy = 'auto' | 'always' | 'never';
 export type CacheBackend = 'gha' | 'none';
+/**
+ * `auto`: deep file analysis, shown for services that changed; `all`: shown for every service;
+ * `none`: no file analysis (max-wasted and min-efficiency are then not checked).
+ */
+export type AnalyzeMode = 'auto' | 'all' | 'none';
 
 /** Every setting of a run, parsed and validated once; the stages receive parts of it. */
 export interface Inputs {
@@ -26,6 +39,14 @@ export interface Inputs {
   readonly maxIncrease: Increase;
   readonly warnIncrease: Increase | undefined;
   readonly ignoreBelow: number;
+  /** Default `max-wasted` in bytes. */
+  readonly maxWasted: number | undefined;
+  /** Default `min-efficiency`, a fraction from 0 to 1. */
+  readonly minEfficiency: number | undefined;
+  /** Default `max-layers`. */
+  readonly maxLayers: number | undefined;
+  /** Default `no-new-layers`. */
+  readonly noNewLayers: boolean;
   readonly totalBudget: number | undefined;
   readonly failOn: FailOn;
   readonly cache: CacheBackend;
@@ -34,6 +55,7 @@ export interface Inputs {
   readonly platform: string | undefined;
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly parallel: number;
+  readonly analyze: AnalyzeMode;
   readonly comment: CommentPolicy;
   /** Lets several gates keep separate sticky comments on one pull request. */
   readonly commentKey: string;
@@ -79,6 +101,10 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     maxIncrease: increase(get, 'max-increase') ?? { kind: 'percent', percent: 10 },
     warnIncrease: increase(get, 'warn-increase'),
     ignoreBelow: optionalSize(get, 'ignore-below') ?? 1_000_000,
+    maxWasted: optionalSize(get, 'max-wasted'),
+    minEfficiency: optionalParsed(get, 'min-efficiency', parseEfficiency, efficiencyProblem),
+    maxLayers: optionalParsed(get, 'max-layers', parseLayerCount, () => LAYER_COUNT_PROBLEM),
+    noNewLayers: optionalParsed(get, 'no-new-layers', parseBoolean, () => BOOLEAN_PROBLEM) ?? false,
     totalBudget: optionalSize(get, 'total-budget'),
     failOn: oneOf(get, 'fail-on', ['any', 'budget', 'never'] as const, 'any'),
     cache: oneOf(get, 'cache', ['gha', 'none'] as const, 'gha'),
@@ -87,6 +113,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     platform: platform(get('platform')),
     buildArgs: parseBuildArgs(read('build-args')),
     parallel: parallel(get('parallel')),
+    analyze: oneOf(get, 'analyze', ['auto', 'all', 'none'] as const, 'auto'),
     comment: oneOf(get, 'comment', ['auto', 'always', 'never'] as const, 'auto'),
     commentKey: get('comment-key'),
     githubToken: get('github-token'),
@@ -154,6 +181,19 @@ function optionalSize(get: (name: string) => string, name: string): number | und
     );
   }
   return bytes;
+}
+
+function optionalParsed<T>(
+  get: (name: string) => string,
+  name: string,
+  parse: (text: string) => T | undefined,
+  problem: (value: string) => string,
+): T | undefined {
+  const value = get(name);
+  if (value === '') return undefined;
+  const parsed = parse(value);
+  if (parsed === undefined) throw new InputError(INPUT_SOURCE, name, value, problem(value));
+  return parsed;
 }
 
 function increase(get: (name: string) => string, name: string): Increase | undefined {

@@ -11,10 +11,11 @@ import type { Log } from './log.js';
 import { runGate } from './pipeline.js';
 import { buildAnnotations } from './report/annotations.js';
 import { buildJsonReport, type JsonPullRequest } from './report/json-report.js';
-import { isCollapsed, renderMarkdown } from './report/markdown.js';
+import { isCollapsed } from './report/markdown.js';
 import { publishComment } from './report/publish-comment.js';
 import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
 import { mergeReportFiles } from './report/report-files.js';
+import { renderSummary } from './report/summary.js';
 import { writeJsonReport } from './report/write-report.js';
 
 const actionsLog: Log = {
@@ -58,7 +59,7 @@ export async function run(): Promise<void> {
     runUrl,
     pullRequest: ownPullRequest ?? sole(outcome.reportedPullRequests),
   });
-  const markdown = renderMarkdown(verdict);
+  const markdown = renderSummary(verdict, inputs.analyze);
 
   const reportWritten = await writeJsonReport(inputs.reportPath, report, actionsLog);
   core.setOutput('passed', String(verdict.passed));
@@ -85,6 +86,7 @@ export async function run(): Promise<void> {
       apiUrl: process.env['GITHUB_API_URL'],
       runUrl,
       refreshHint: refreshHint(verdict, inputs),
+      analyze: inputs.analyze,
       retryAfterBaseValue: testRetryBase(process.env),
     },
     actionsLog,

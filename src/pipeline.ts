@@ -7,7 +7,9 @@ import { detectBuildx } from './build/buildx.js';
 import type { ProcessEnvironment } from './build/cache-env.js';
 import { createEngineBuilder } from './build/engine.js';
 import type { Exec } from './build/exec.js';
+import { baseLayerDiffIds } from './build/base-image.js';
 import { ensureImagePresent } from './build/pull.js';
+import { GzipSizeEstimator } from './measure/gzip-size.js';
 import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
 import type { ServiceOutcome, Verdict } from './compare/types.js';
@@ -54,10 +56,15 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
       maxIncrease: inputs.maxIncrease,
       warnIncrease: inputs.warnIncrease,
       ignoreBelow: inputs.ignoreBelow,
+      maxWasted: inputs.maxWasted,
+      minEfficiency: inputs.minEfficiency,
+      maxLayers: inputs.maxLayers,
+      noNewLayers: inputs.noNewLayers,
     },
   });
   // Read (and validate) the baseline before spending minutes on builds.
   const baseline = (await readBaseline(inputs.baselinePath)) ?? EMPTY_BASELINE;
+  const knownCompressed = compressedSizesByDiffId(baseline);
   log.info(
     `Gating ${plan.selected.length} of ${plan.all.length} services: ${plan.selected.map((service) => service.name).join(', ')}`,
   );
@@ -68,7 +75,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     : undefined;
 
   const outcomes = await mapWithConcurrency(plan.selected, inputs.parallel, (service) =>
-    buildAndMeasure(service, builder, inputs, deps),
+    buildAndMeasure(service, builder, inputs, deps, knownCompressed),
   );
 
   const metric = inputs.metric ?? plan.settings.metric ?? 'uncompressed';
@@ -124,6 +131,7 @@ async function buildAndMeasure(
   builder: ImageBuilder | undefined,
   inputs: Inputs,
   deps: GateDependencies,
+  knownCompressed: ReadonlyMap<string, number>,
 ): Promise<ServiceOutcome> {
   const { name, limits } = service;
   const built = await buildService(service, {
@@ -135,8 +143,14 @@ async function buildAndMeasure(
   });
   if (!built.ok) return { name, limits, error: built.error, stage: 'build' };
   try {
+    const { baseImage } = built.image;
     const measurement = await measureEngineImage(deps.docker, built.image.reference, {
       platform: built.image.platform,
+      createSizer: () => new GzipSizeEstimator(),
+      knownCompressed,
+      analyse: inputs.analyze !== 'none',
+      baseImage,
+      baseLayerDiffIds: baseImage ? await baseLayerDiffIds(deps.docker, baseImage) : undefined,
     });
     deps.log.info(
       `📏 ${name}: ${formatBytes(measurement.size)} in ${plural(measurement.layers.length, 'layer')}`,
@@ -158,6 +172,17 @@ async function assertEngineReachable(docker: Docker, env: ProcessEnvironment): P
       { cause: error },
     );
   }
+}
+
+/** Compressed layer sizes the baseline remembers: unchanged layers are never recompressed. */
+function compressedSizesByDiffId(baseline: Baseline): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const entry of Object.values(baseline.services)) {
+    for (const layer of entry.layers) {
+      if (layer.compressed !== undefined) sizes.set(layer.diffId, layer.compressed);
+    }
+  }
+  return sizes;
 }
 
 function plural(count: number, noun: string): string {

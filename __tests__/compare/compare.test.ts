@@ -5,9 +5,11 @@ import {
   compare,
   computeTotal,
   failureLines,
+  splitBaseOwn,
   type CompareInput,
 } from '../../src/compare/compare.js';
 import type { FailOn, ServiceOutcome, Status } from '../../src/compare/types.js';
+import type { ImageAnalysis } from '../../src/measure/analysis-types.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
 import type { Limits } from '../../src/services/types.js';
 
@@ -676,5 +678,531 @@ describe('computeTotal and failureLines', () => {
       'total: 220 MB is over the total budget of 100 MB by 120 MB',
     ]);
     expect(failureLines(verdict.services, total, 'never')).toEqual([]);
+  });
+});
+
+describe('compare: image-shape limits', () => {
+  const analysisOf = (wastedBytes: number, efficiency: number): ImageAnalysis => ({
+    wastedBytes,
+    efficiency,
+    wasted: [],
+    layers: [],
+    hints: [],
+  });
+
+  /** An image of `count` 1 MB layers, the first its base image's. */
+  const layeredImage = (count: number, analysis?: ImageAnalysis): ImageMeasurement => ({
+    imageId: `sha256:${String(count).padStart(64, '0')}`,
+    size: count * MB,
+    platform: 'linux/amd64',
+    layers: Array.from({ length: count }, (_, index) => ({
+      diffId: `sha256:layer-${index}`,
+      size: MB,
+      instruction: index === 0 ? 'FROM debian' : `RUN step ${index}`,
+      base: index === 0,
+    })),
+    ...(analysis === undefined ? {} : { analysis }),
+  });
+
+  interface ShapeCase {
+    readonly title: string;
+    readonly limits: Partial<Limits>;
+    readonly layers?: number;
+    readonly analysis?: ImageAnalysis;
+    /** Layers of the baseline entry: a number, `[]` for an entry that lists none, or no entry. */
+    readonly baselineLayers?: number | 'none' | 'new';
+    readonly failOn?: FailOn;
+    readonly status: Status;
+    readonly passed: boolean;
+    readonly breaches?: readonly string[];
+    /** The reason that must be there, as a whole string; `null` for no extra reason at all. */
+    readonly reason?: string | null;
+  }
+
+  const cases: ShapeCase[] = [
+    {
+      title: 'max-wasted: exactly at the limit passes',
+      limits: { maxWasted: 10 * MB },
+      analysis: analysisOf(10 * MB, 0.5),
+      status: 'pass',
+      passed: true,
+      reason: null,
+    },
+    {
+      title: 'max-wasted: one byte over fails as a budget breach, with exact bytes',
+      limits: { maxWasted: 10 * MB },
+      analysis: analysisOf(10 * MB + 1, 0.5),
+      status: 'fail',
+      passed: false,
+      breaches: ['budget'],
+      reason:
+        'wastes 10000001 B in files later layers delete or overwrite, more than the allowed 10000000 B',
+    },
+    {
+      title: 'max-wasted: a readable breach',
+      limits: { maxWasted: 10 * MB },
+      analysis: analysisOf(31.5 * MB, 0.5),
+      status: 'fail',
+      passed: false,
+      breaches: ['budget'],
+      reason:
+        'wastes 31.5 MB in files later layers delete or overwrite, more than the allowed 10 MB',
+    },
+    {
+      title: 'max-wasted: fails with fail-on budget',
+      limits: { maxWasted: 10 * MB },
+      analysis: analysisOf(11 * MB, 0.5),
+      failOn: 'budget',
+      status: 'fail',
+      passed: false,
+      breaches: ['budget'],
+    },
+    {
+      title: 'min-efficiency: exactly at the limit passes',
+      limits: { minEfficiency: 0.9 },
+      analysis: analysisOf(MB, 0.9),
+      status: 'pass',
+      passed: true,
+      reason: null,
+    },
+    {
+      title: 'min-efficiency: above the limit passes',
+      limits: { minEfficiency: 0.9 },
+      analysis: analysisOf(MB, 0.95),
+      status: 'pass',
+      passed: true,
+    },
+    {
+      title: 'min-efficiency: below fails as a budget breach',
+      limits: { minEfficiency: 0.9 },
+      analysis: analysisOf(MB, 0.821),
+      status: 'fail',
+      passed: false,
+      breaches: ['budget'],
+      reason: 'efficiency 82.1% is below the required 90%',
+    },
+    {
+      title: 'min-efficiency: just below shows the decimals that tell it from the limit',
+      limits: { minEfficiency: 0.9 },
+      analysis: analysisOf(MB, 0.8999),
+      status: 'fail',
+      passed: false,
+      reason: 'efficiency 89.99% is below the required 90%',
+    },
+    {
+      title: 'min-efficiency: fails with fail-on budget',
+      limits: { minEfficiency: 0.9 },
+      analysis: analysisOf(MB, 0.5),
+      failOn: 'budget',
+      status: 'fail',
+      passed: false,
+      breaches: ['budget'],
+    },
+    {
+      title: 'max-wasted and min-efficiency: both broken, both listed',
+      limits: { maxWasted: MB, minEfficiency: 0.9 },
+      analysis: analysisOf(2 * MB, 0.5),
+      status: 'fail',
+      passed: false,
+      breaches: ['budget', 'budget'],
+    },
+    {
+      title: 'analysis missing: max-wasted is not checked, and says why',
+      limits: { maxWasted: 10 * MB },
+      status: 'pass',
+      passed: true,
+      breaches: [],
+      reason: 'max-wasted was not checked because analyze is none (no file analysis was made)',
+    },
+    {
+      title: 'analysis missing: min-efficiency is not checked, and says why',
+      limits: { minEfficiency: 0.9 },
+      status: 'pass',
+      passed: true,
+      breaches: [],
+      reason: 'min-efficiency was not checked because analyze is none (no file analysis was made)',
+    },
+    {
+      title: 'analysis missing: both in one sentence',
+      limits: { maxWasted: 10 * MB, minEfficiency: 0.9 },
+      status: 'pass',
+      passed: true,
+      breaches: [],
+      reason:
+        'max-wasted and min-efficiency were not checked because analyze is none (no file analysis was made)',
+    },
+    {
+      title: 'analysis missing and neither limit set: nothing to say',
+      limits: {},
+      status: 'pass',
+      passed: true,
+      reason: null,
+    },
+    {
+      title: 'max-layers: exactly at the limit passes',
+      limits: { maxLayers: 12 },
+      layers: 12,
+      baselineLayers: 12,
+      status: 'pass',
+      passed: true,
+      reason: null,
+    },
+    {
+      title: 'max-layers: one more fails as a budget breach',
+      limits: { maxLayers: 12 },
+      layers: 13,
+      baselineLayers: 13,
+      status: 'fail',
+      passed: false,
+      breaches: ['budget'],
+      reason: 'has 13 layers, more than the allowed 12',
+    },
+    {
+      title: 'max-layers: a new service over the limit fails',
+      limits: { maxLayers: 12 },
+      layers: 14,
+      baselineLayers: 'new',
+      status: 'fail',
+      passed: false,
+      reason: 'has 14 layers, more than the allowed 12',
+    },
+    {
+      title: 'max-layers: fails with fail-on budget',
+      limits: { maxLayers: 1 },
+      layers: 2,
+      baselineLayers: 2,
+      failOn: 'budget',
+      status: 'fail',
+      passed: false,
+      breaches: ['budget'],
+    },
+    {
+      title: 'max-layers: fail-on never shows the breach but passes',
+      limits: { maxLayers: 1 },
+      layers: 2,
+      baselineLayers: 2,
+      failOn: 'never',
+      status: 'fail',
+      passed: true,
+      breaches: ['budget'],
+    },
+    {
+      title: 'no-new-layers: the same count passes',
+      limits: { noNewLayers: true },
+      layers: 7,
+      baselineLayers: 7,
+      status: 'pass',
+      passed: true,
+      reason: null,
+    },
+    {
+      title: 'no-new-layers: fewer layers pass',
+      limits: { noNewLayers: true },
+      layers: 6,
+      baselineLayers: 7,
+      status: 'pass',
+      passed: true,
+    },
+    {
+      title: 'no-new-layers: one more fails as an increase',
+      limits: { noNewLayers: true },
+      layers: 8,
+      baselineLayers: 7,
+      status: 'fail',
+      passed: false,
+      breaches: ['increase'],
+      reason: 'has 8 layers, 1 more than its baseline (no-new-layers)',
+    },
+    {
+      title: 'no-new-layers: the count of new layers is given',
+      limits: { noNewLayers: true },
+      layers: 9,
+      baselineLayers: 7,
+      status: 'fail',
+      passed: false,
+      reason: 'has 9 layers, 2 more than its baseline (no-new-layers)',
+    },
+    {
+      title: 'no-new-layers: with fail-on budget it only warns, and says it would fail',
+      limits: { noNewLayers: true },
+      layers: 8,
+      baselineLayers: 7,
+      failOn: 'budget',
+      status: 'warn',
+      passed: true,
+      breaches: [],
+      reason:
+        'has 8 layers, 1 more than its baseline (no-new-layers) (this would fail with fail-on: any)',
+    },
+    {
+      title: 'no-new-layers off: more layers pass',
+      limits: { noNewLayers: false },
+      layers: 9,
+      baselineLayers: 7,
+      status: 'pass',
+      passed: true,
+      reason: null,
+    },
+    {
+      title: 'no-new-layers: a new service has nothing to compare with',
+      limits: { noNewLayers: true },
+      layers: 9,
+      baselineLayers: 'new',
+      status: 'new',
+      passed: true,
+    },
+    {
+      title: 'no-new-layers: a baseline entry without layers is not checked, and says why',
+      limits: { noNewLayers: true },
+      layers: 9,
+      baselineLayers: 'none',
+      status: 'pass',
+      passed: true,
+      reason:
+        'no-new-layers was not checked: the baseline entry lists no layers; update the baseline',
+    },
+  ];
+
+  it.each(cases)('$title', (testCase) => {
+    const layers = testCase.layers ?? 3;
+    const image = layeredImage(layers, testCase.analysis);
+    const baselineLayers = testCase.baselineLayers ?? layers;
+    // Growth of whole layers must not trip max-increase: only the limit under test may fail.
+    const serviceLimits = limits({
+      maxIncrease: { kind: 'bytes', bytes: 100 * MB },
+      ...testCase.limits,
+    });
+    const verdict = run({
+      outcomes: [{ name: 'api', limits: serviceLimits, measurement: image }],
+      baseline: baselineOf(
+        baselineLayers === 'new'
+          ? {}
+          : {
+              api: {
+                size: image.size,
+                layers: baselineLayers === 'none' ? [] : layeredImage(baselineLayers).layers,
+              },
+            },
+      ),
+      failOn: testCase.failOn ?? 'any',
+    });
+    const [result] = verdict.services;
+    expect(result?.status).toBe(testCase.status);
+    expect(verdict.passed).toBe(testCase.passed);
+    if (testCase.breaches !== undefined) {
+      expect(result?.breaches.map((breach) => breach.kind)).toEqual(testCase.breaches);
+    }
+    if (testCase.reason === null) expect(result?.reasons).toEqual([]);
+    else if (testCase.reason !== undefined) expect(result?.reasons).toContain(testCase.reason);
+    if (!testCase.passed) {
+      expect(verdict.failures).toHaveLength(1);
+      if (testCase.reason) expect(verdict.failures[0]).toContain(testCase.reason);
+    }
+  });
+});
+
+describe('compare: base image versus own layers', () => {
+  const image = (
+    layers: readonly [string, number, boolean][],
+    baseImage?: string,
+  ): ImageMeasurement => ({
+    imageId: 'sha256:image',
+    size: layers.reduce((sum, [, size]) => sum + size, 0),
+    platform: 'linux/amd64',
+    layers: layers.map(([instruction, size, isBase]) => ({
+      diffId: `sha256:${instruction}:${size}`,
+      size,
+      instruction,
+      base: isBase,
+    })),
+    ...(baseImage === undefined ? {} : { baseImage }),
+  });
+  const previous = image([
+    ['FROM debian', 70 * MB, true],
+    ['RUN apt-get install -y curl', 10 * MB, true],
+    ['RUN make', 20 * MB, false],
+  ]);
+  const compareWith = (current: ImageMeasurement, serviceLimits = limits()) => {
+    const verdict = run({
+      outcomes: [{ name: 'api', limits: serviceLimits, measurement: current }],
+      baseline: baselineOf({ api: { size: previous.size, layers: previous.layers } }),
+    });
+    const [result] = verdict.services;
+    if (result === undefined) throw new Error('no result');
+    return result;
+  };
+
+  it('says a change that is all in the base layers comes from the base image, naming it', () => {
+    const result = compareWith(
+      image(
+        [
+          ['FROM debian', 85 * MB, true],
+          ['RUN apt-get install -y curl', 10 * MB, true],
+          ['RUN make', 20 * MB, false],
+        ],
+        'debian:bookworm-slim',
+      ),
+    );
+    expect(result.reasons).toEqual([
+      'grew by 15 MB (+15.0%), more than the allowed 10%',
+      'the change comes from the base image (debian:bookworm-slim)',
+    ]);
+    expect(result.breaches.map((breach) => breach.reason)).toEqual([
+      'grew by 15 MB (+15.0%), more than the allowed 10%',
+    ]);
+    expect(result).toMatchObject({
+      change: 15 * MB,
+      baseChange: 15 * MB,
+      ownChange: 0,
+      baseSize: 95 * MB,
+      ownSize: 20 * MB,
+    });
+  });
+
+  it('leaves out the name when the base image is unknown, and counts a shrink too', () => {
+    const result = compareWith(
+      image([
+        ['FROM debian', 60 * MB, true],
+        ['RUN apt-get install -y curl', 10 * MB, true],
+        ['RUN make', 20 * MB, false],
+      ]),
+    );
+    expect(result.status).toBe('pass');
+    expect(result.reasons).toEqual(['the change comes from the base image']);
+    expect(result).toMatchObject({ baseChange: -10 * MB, ownChange: 0 });
+  });
+
+  it('still says so when the own layers changed by less than ignore-below', () => {
+    const result = compareWith(
+      image([
+        ['FROM debian', 75 * MB, true],
+        ['RUN apt-get install -y curl', 10 * MB, true],
+        ['RUN make', 20 * MB + MB - 1, false],
+      ]),
+    );
+    expect(result.reasons).toEqual(['the change comes from the base image']);
+    expect(result).toMatchObject({ baseChange: 5 * MB, ownChange: MB - 1 });
+  });
+
+  it('says nothing about the base image for a mixed change', () => {
+    const result = compareWith(
+      image([
+        ['FROM debian', 75 * MB, true],
+        ['RUN apt-get install -y curl', 10 * MB, true],
+        ['RUN make', 23 * MB, false],
+      ]),
+    );
+    expect(result.status).toBe('pass');
+    expect(result.reasons).toEqual([]);
+    expect(result).toMatchObject({
+      change: 8 * MB,
+      baseChange: 5 * MB,
+      ownChange: 3 * MB,
+      baseSize: 85 * MB,
+      ownSize: 23 * MB,
+    });
+  });
+
+  it('says nothing when only the own layers changed', () => {
+    const result = compareWith(
+      image([
+        ['FROM debian', 70 * MB, true],
+        ['RUN apt-get install -y curl', 10 * MB, true],
+        ['RUN make', 25 * MB, false],
+      ]),
+    );
+    expect(result.reasons).toEqual([]);
+    expect(result).toMatchObject({ baseChange: 0, ownChange: 5 * MB });
+  });
+
+  it('says nothing when the service change is below ignore-below', () => {
+    const result = compareWith(
+      image([
+        ['FROM debian', 70 * MB + MB - 1, true],
+        ['RUN apt-get install -y curl', 10 * MB, true],
+        ['RUN make', 20 * MB, false],
+      ]),
+    );
+    expect(result.unchanged).toBe(true);
+    expect(result.reasons).toEqual([]);
+    expect(result).toMatchObject({ baseChange: MB - 1, ownChange: 0 });
+  });
+
+  it('counts an added base layer as a base change', () => {
+    const result = compareWith(
+      image([
+        ['FROM debian', 70 * MB, true],
+        ['RUN apt-get install -y curl', 10 * MB, true],
+        ['RUN apt-get install -y git', 5 * MB, true],
+        ['RUN make', 20 * MB, false],
+      ]),
+    );
+    expect(result.reasons).toEqual(['the change comes from the base image']);
+    expect(result).toMatchObject({ baseChange: 5 * MB, ownChange: 0, baseSize: 85 * MB });
+  });
+
+  it('has sizes but no changes without baseline layers, and nothing without a measurement', () => {
+    const verdict = run({
+      outcomes: [
+        { name: 'api', limits: limits(), measurement: previous },
+        measured('fresh', base),
+        { name: 'broken', limits: limits(), error: 'boom', stage: 'build' },
+      ],
+      baseline: baselineOf({ api: entry(previous.size), broken: entry(base), gone: entry(base) }),
+      knownServices: ['api', 'fresh', 'broken'],
+    });
+    const split = (name: string) => {
+      const result = verdict.services.find((service) => service.name === name);
+      return [result?.baseChange, result?.ownChange, result?.baseSize, result?.ownSize];
+    };
+    expect(split('api')).toEqual([undefined, undefined, 80 * MB, 20 * MB]);
+    expect(split('fresh')).toEqual([undefined, undefined, 0, base]);
+    expect(split('broken')).toEqual([undefined, undefined, undefined, undefined]);
+    expect(split('gone')).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('splitBaseOwn', () => {
+  it('sums layer changes and layer sizes by base and own', () => {
+    const current: ImageMeasurement = {
+      imageId: 'sha256:x',
+      size: 6,
+      platform: 'linux/amd64',
+      layers: [
+        { diffId: 'a', size: 1, instruction: 'FROM a', base: true },
+        { diffId: 'b', size: 2, instruction: 'RUN b', base: true },
+        { diffId: 'c', size: 3, instruction: 'RUN c', base: false },
+      ],
+    };
+    expect(
+      splitBaseOwn(
+        [
+          { instruction: 'FROM a', kind: 'grown', baseline: 0, current: 1, change: 1, base: true },
+          {
+            instruction: 'X',
+            kind: 'removed',
+            baseline: 4,
+            current: undefined,
+            change: -4,
+            base: true,
+          },
+          {
+            instruction: 'RUN c',
+            kind: 'added',
+            baseline: undefined,
+            current: 3,
+            change: 3,
+            base: false,
+          },
+        ],
+        current,
+      ),
+    ).toEqual({ baseChange: -3, ownChange: 3, baseSize: 3, ownSize: 3 });
+    expect(splitBaseOwn([], undefined)).toEqual({
+      baseChange: undefined,
+      ownChange: undefined,
+      baseSize: undefined,
+      ownSize: undefined,
+    });
   });
 });

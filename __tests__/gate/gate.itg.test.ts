@@ -225,7 +225,10 @@ describeWithEngine('layers matched by instruction on the real engine', () => {
       ['unchanged', copy('four.bin')],
     ]);
     const comment = renderComment(run.verdict, { key: '', refreshHint: '' });
-    const layerRows = comment.split('\n').filter((line) => line.includes('/app/'));
+    // Rows of the layer table (the details also list the files the grown layer added).
+    const layerRows = comment
+      .split('\n')
+      .filter((line) => line.startsWith('| <code>') && line.includes('/app/'));
     expect(layerRows).toHaveLength(1);
     expect(layerRows[0]).toContain('inserted.bin');
   });

@@ -147,7 +147,11 @@ function expectedMeasurement(
   return {
     imageId,
     size: layers.reduce((sum, layer) => sum + layer.size, 0),
-    ...(compressed ? { compressed: compressed.reduce((sum, bytes) => sum + bytes, 0) } : {}),
+    ...(compressed
+      ? {
+          compressed: compressed.reduce((sum, bytes) => sum + bytes, 0),
+        }
+      : {}),
     platform,
     layers: measured,
   };

@@ -12,6 +12,10 @@ defaults:
   max-increase: 10%
   warn-increase: 5%
   ignore-below: 1MB
+  max-wasted: 20MB
+  min-efficiency: 90%
+  max-layers: 15
+  no-new-layers: false
 total-budget: 4GB
 services:
   api:
@@ -24,6 +28,10 @@ services:
     max-increase: 25MB
     warn-increase: 2.5%
     ignore-below: 512KiB
+    max-wasted: 10MB
+    min-efficiency: 0.95
+    max-layers: 12
+    no-new-layers: true
   worker:
     image: ghcr.io/acme/worker:1.4
 `;
@@ -39,6 +47,10 @@ describe('parseConfigFile', () => {
         maxIncrease: { kind: 'percent', percent: 10 },
         warnIncrease: { kind: 'percent', percent: 5 },
         ignoreBelow: 1e6,
+        maxWasted: 20e6,
+        minEfficiency: 0.9,
+        maxLayers: 15,
+        noNewLayers: false,
       },
       totalBudget: 4e9,
       services: [
@@ -56,6 +68,10 @@ describe('parseConfigFile', () => {
             maxIncrease: { kind: 'bytes', bytes: 25e6 },
             warnIncrease: { kind: 'percent', percent: 2.5 },
             ignoreBelow: 512 * 1024,
+            maxWasted: 10e6,
+            minEfficiency: 0.95,
+            maxLayers: 12,
+            noNewLayers: true,
           },
         },
         {
@@ -71,6 +87,10 @@ describe('parseConfigFile', () => {
             maxIncrease: undefined,
             warnIncrease: undefined,
             ignoreBelow: undefined,
+            maxWasted: undefined,
+            minEfficiency: undefined,
+            maxLayers: undefined,
+            noNewLayers: undefined,
           },
         },
       ],
@@ -134,6 +154,66 @@ describe('parseConfigFile', () => {
     ['services.api.budget', 'services:\n  api:\n    context: .\n    budget:', 'null'],
   ])('rejects a bad size at %s', (key, text, value) => {
     expectInputError(() => parseConfigFile(text, FILE), [FILE, key, value]);
+  });
+
+  it.each([
+    ['min-efficiency: 90%', 'minEfficiency', 0.9],
+    ['min-efficiency: 0.9', 'minEfficiency', 0.9],
+    ['min-efficiency: 100%', 'minEfficiency', 1],
+    ['min-efficiency: 0', 'minEfficiency', 0],
+    ['min-efficiency: 1', 'minEfficiency', 1],
+    ['min-efficiency: 82.1%', 'minEfficiency', 0.821],
+    ['max-layers: 1', 'maxLayers', 1],
+    ['max-wasted: 0', 'maxWasted', 0],
+    ['max-wasted: 1.5GB', 'maxWasted', 1.5e9],
+    ['no-new-layers: true', 'noNewLayers', true],
+    ['no-new-layers: True', 'noNewLayers', true],
+    ['no-new-layers: false', 'noNewLayers', false],
+  ] as const)('reads `%s` in defaults and in a service', (line, field, expected) => {
+    const config = parseConfigFile(
+      `defaults:\n  ${line}\nservices:\n  api:\n    context: .\n    ${line}`,
+      FILE,
+    );
+    expect(config.defaults[field]).toBe(expected);
+    expect(config.services[0]?.limits[field]).toBe(expected);
+  });
+
+  it.each([
+    ['max-wasted', '10 MBs', '"10 MBs"', 'must be a size'],
+    ['max-wasted', '-1MB', '"-1MB"', 'must be a size'],
+    ['max-wasted', '[1MB]', '["1MB"]', 'must be a size'],
+    ['min-efficiency', '120%', '"120%"', 'a percentage from 0% to 100%'],
+    ['min-efficiency', '100.1%', '"100.1%"', 'a percentage from 0% to 100%'],
+    ['min-efficiency', '1.5', '"1.5"', 'a fraction from 0 to 1'],
+    ['min-efficiency', '90', '"90"', 'did you mean 90%?'],
+    ['min-efficiency', '-0.5', '"-0.5"', 'a fraction from 0 to 1'],
+    ['min-efficiency', 'high', '"high"', 'a fraction from 0 to 1'],
+    ['min-efficiency', 'true', '"true"', 'a fraction from 0 to 1'],
+    ['max-layers', '0', '"0"', 'must be a whole number of layers, 1 or more'],
+    ['max-layers', '-3', '"-3"', 'must be a whole number of layers'],
+    ['max-layers', '2.5', '"2.5"', 'must be a whole number of layers'],
+    ['max-layers', 'ten', '"ten"', 'must be a whole number of layers'],
+    ['max-layers', '{}', '{}', 'must be a whole number of layers'],
+    ['no-new-layers', 'maybe', '"maybe"', 'must be true or false'],
+    ['no-new-layers', 'yes', '"yes"', 'must be true or false'],
+    ['no-new-layers', '1', '"1"', 'must be true or false'],
+    ['no-new-layers', '', 'null', 'must be true or false'],
+  ])('rejects %s: %s, in defaults and in a service', (key, value, shown, problem) => {
+    expectInputError(
+      () => parseConfigFile(`defaults:\n  ${key}: ${value}`, FILE),
+      [FILE, `defaults.${key}`, `(got ${shown})`, problem],
+    );
+    expectInputError(
+      () => parseConfigFile(`services:\n  api:\n    context: .\n    ${key}: ${value}`, FILE),
+      [FILE, `services.api.${key}`, `(got ${shown})`, problem],
+    );
+  });
+
+  it('suggests the new limit keys for a typo', () => {
+    expectInputError(
+      () => parseConfigFile('defaults:\n  max-layer: 3', FILE),
+      [FILE, 'defaults.max-layer', 'did you mean `max-layers`?'],
+    );
   });
 
   it.each([

@@ -20,6 +20,10 @@ const RUN_DEFAULTS: Limits = {
   maxIncrease: { kind: 'percent', percent: 10 },
   warnIncrease: undefined,
   ignoreBelow: 1e6,
+  maxWasted: undefined,
+  minEfficiency: undefined,
+  maxLayers: undefined,
+  noNewLayers: false,
 };
 
 function composeProject(text: string, environment: Record<string, string> = {}): ComposeProject {
@@ -241,10 +245,9 @@ services:
 
 describe('resolveServices: limits', () => {
   const runDefaults: Limits = {
+    ...RUN_DEFAULTS,
     budget: 900e6,
-    maxIncrease: { kind: 'percent', percent: 10 },
     warnIncrease: { kind: 'percent', percent: 3 },
-    ignoreBelow: 1e6,
   };
 
   it.each([
@@ -260,6 +263,7 @@ describe('resolveServices: limits', () => {
       'defaults:\n  budget: 500MB\n  max-increase: 20%\n  ignore-below: 2MB',
       '    budget: 200MB\n    max-increase: 25MB\n',
       {
+        ...RUN_DEFAULTS,
         budget: 200e6,
         maxIncrease: { kind: 'bytes', bytes: 25e6 },
         warnIncrease: { kind: 'percent', percent: 3 },
@@ -276,6 +280,83 @@ describe('resolveServices: limits', () => {
     const config = `${defaults}\nservices:\n  api:\n    context: api\n${serviceLimits}`;
     const plan = resolve({ config, runDefaults });
     expect(serviceNamed(plan, 'api').limits).toEqual(expected);
+  });
+
+  it('fills every image-shape limit, unset ones as undefined and no-new-layers as false', () => {
+    const { maxWasted, minEfficiency, maxLayers, noNewLayers, ...older } = RUN_DEFAULTS;
+    expect([maxWasted, minEfficiency, maxLayers, noNewLayers]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      false,
+    ]);
+    // Run defaults written before these limits existed leave them out.
+    const plan = resolve({ config: 'services:\n  api:\n    context: api', runDefaults: older });
+    expect(serviceNamed(plan, 'api').limits).toStrictEqual({
+      ...older,
+      maxWasted: undefined,
+      minEfficiency: undefined,
+      maxLayers: undefined,
+      noNewLayers: false,
+    });
+  });
+
+  describe('image-shape limits: service > config defaults > run defaults', () => {
+    const run: Limits = {
+      ...RUN_DEFAULTS,
+      maxWasted: 50e6,
+      minEfficiency: 0.8,
+      maxLayers: 20,
+      noNewLayers: true,
+    };
+    const shape = (limits: Limits) => ({
+      maxWasted: limits.maxWasted,
+      minEfficiency: limits.minEfficiency,
+      maxLayers: limits.maxLayers,
+      noNewLayers: limits.noNewLayers,
+    });
+
+    it.each([
+      [
+        'run defaults alone',
+        '',
+        '',
+        { maxWasted: 50e6, minEfficiency: 0.8, maxLayers: 20, noNewLayers: true },
+      ],
+      [
+        'config defaults over run defaults',
+        'defaults:\n  max-wasted: 20MB\n  min-efficiency: 90%\n  max-layers: 15\n  no-new-layers: false',
+        '',
+        { maxWasted: 20e6, minEfficiency: 0.9, maxLayers: 15, noNewLayers: false },
+      ],
+      [
+        'the service over config defaults, key by key',
+        'defaults:\n  max-wasted: 20MB\n  min-efficiency: 90%\n  max-layers: 15\n  no-new-layers: false',
+        '    max-wasted: 5MB\n    max-layers: 12\n    no-new-layers: true\n',
+        { maxWasted: 5e6, minEfficiency: 0.9, maxLayers: 12, noNewLayers: true },
+      ],
+      [
+        'the service over run defaults, false turning off true',
+        '',
+        '    min-efficiency: 0.95\n    no-new-layers: false\n',
+        { maxWasted: 50e6, minEfficiency: 0.95, maxLayers: 20, noNewLayers: false },
+      ],
+    ])('takes %s', (_, defaults, serviceLimits, expected) => {
+      const config = `${defaults}\nservices:\n  api:\n    context: api\n${serviceLimits}`;
+      const plan = resolve({ config, runDefaults: run });
+      expect(shape(serviceNamed(plan, 'api').limits)).toEqual(expected);
+    });
+
+    it('applies them to compose services and prebuilt images too', () => {
+      const plan = resolve({
+        config:
+          'defaults:\n  max-layers: 9\nservices:\n  db:\n    image: postgres:16\n    max-layers: 30',
+        compose: 'services:\n  web:\n    build: ../web',
+        runDefaults: run,
+      });
+      expect(serviceNamed(plan, 'web').limits).toMatchObject({ maxLayers: 9, noNewLayers: true });
+      expect(serviceNamed(plan, 'db').limits).toMatchObject({ maxLayers: 30, maxWasted: 50e6 });
+    });
   });
 
   it('applies config defaults to compose services', () => {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { errorMessage } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Service } from '../services/types.js';
+import { baseImageOf } from './base-image.js';
+import { mergeBuildArgs } from './buildx-args.js';
 import { BuildFailure, type BuildResult, type ImageBuilder } from './types.js';
 
 const LOG_TAIL_ON_FAILURE = 30;
@@ -58,9 +60,13 @@ export async function buildService(
     });
     log.block(`${service.name}: build log`, outcome.logLines);
     log.info(`✔ ${service.name}: built in ${seconds(started)}`);
+    const baseImage = await baseImageOf(
+      service.build,
+      mergeBuildArgs(settings.globalBuildArgs, service.build.args),
+    );
     return {
       ok: true,
-      image: { service, reference: outcome.imageId, method: builder.method, platform },
+      image: { service, reference: outcome.imageId, method: builder.method, platform, baseImage },
     };
   } catch (error) {
     const lines = error instanceof BuildFailure ? error.logLines : [];

@@ -8,6 +8,8 @@ export interface BuiltImage {
   readonly method: 'buildx' | 'engine' | 'prebuilt';
   /** The platform it was built or pulled for, when one was asked for. */
   readonly platform: string | undefined;
+  /** The final stage's base image, when the Dockerfile names one (not for prebuilt images). */
+  readonly baseImage?: string | undefined;
 }
 
 export type BuildResult =

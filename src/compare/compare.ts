@@ -4,6 +4,7 @@ import type { Increase, Limits, Metric } from '../services/types.js';
 import { formatBytes, formatIncrease, formatPercentChange } from '../units.js';
 import { diffLayers, type LayerChange } from './layers.js';
 import type {
+  BaseOwnSplit,
   Breach,
   FailOn,
   ServiceOutcome,
@@ -107,30 +108,38 @@ function evaluateMeasured(
   const reasons: string[] = [...sizes.notes];
   const breaches: Breach[] = [];
   let warned = false;
+  const budgetBreach = (reason: string): void => {
+    reasons.push(reason);
+    breaches.push({ kind: 'budget', reason });
+  };
+  // With fail-on budget an increase is a warning that says it would fail, not a breach.
+  const increaseBreach = (reason: string): void => {
+    if (failOn === 'budget') {
+      reasons.push(`${reason} (this would fail with fail-on: any)`);
+      warned = true;
+    } else {
+      reasons.push(reason);
+      breaches.push({ kind: 'increase', reason });
+    }
+  };
 
   const budget = limits.budget;
   if (budget !== undefined && current > budget) {
-    const reason = overBudgetReason(current, budget, 'its budget');
-    reasons.push(reason);
-    breaches.push({ kind: 'budget', reason });
+    budgetBreach(overBudgetReason(current, budget, 'its budget'));
   }
+  const shape = shapeFindings(limits, measurement);
+  reasons.push(...shape.notes);
+  shape.budgetBreaches.forEach(budgetBreach);
 
   let change: number | undefined;
   let unchanged = false;
   if (baseline !== undefined) {
     change = current - baseline;
-    unchanged = change === 0 || Math.abs(change) < limits.ignoreBelow;
+    unchanged = isNoise(change, limits.ignoreBelow);
     // Shrinking always passes and noise never fails, so only real growth is checked.
     if (change > 0 && !unchanged) {
       if (exceedsIncrease(change, baseline, limits.maxIncrease)) {
-        const growth = growthReason(change, baseline, limits.maxIncrease, 'the allowed');
-        if (failOn === 'budget') {
-          reasons.push(`${growth} (this would fail with fail-on: any)`);
-          warned = true;
-        } else {
-          reasons.push(growth);
-          breaches.push({ kind: 'increase', reason: growth });
-        }
+        increaseBreach(growthReason(change, baseline, limits.maxIncrease, 'the allowed'));
       } else if (
         limits.warnIncrease !== undefined &&
         exceedsIncrease(change, baseline, limits.warnIncrease)
@@ -143,6 +152,26 @@ function evaluateMeasured(
     }
   } else if (entry === undefined) {
     reasons.unshift(`new service, no baseline yet: ${formatBytes(current)}`);
+  }
+
+  if (limits.noNewLayers === true && entry !== undefined) {
+    const added = measurement.layers.length - entry.layers.length;
+    if (entry.layers.length === 0) {
+      reasons.push(
+        'no-new-layers was not checked: the baseline entry lists no layers; update the baseline',
+      );
+    } else if (added > 0) {
+      increaseBreach(
+        `has ${measurement.layers.length} layers, ${added} more than its baseline (no-new-layers)`,
+      );
+    }
+  }
+
+  const layerChanges = layerChangesOf(measurement, entry);
+  const split = splitBaseOwn(layerChanges, measurement);
+  if (change !== undefined && !unchanged && comesFromBase(change, split, limits.ignoreBelow)) {
+    const image = measurement.baseImage;
+    reasons.push(`the change comes from the base image${image === undefined ? '' : ` (${image})`}`);
   }
 
   const status =
@@ -159,9 +188,125 @@ function evaluateMeasured(
     measurement,
     error: undefined,
     breaches,
-    layerChanges: layerChangesOf(measurement, entry),
+    layerChanges,
     dockerfile: undefined,
+    ...split,
   };
+}
+
+/** A change too small to count: zero, or below ignore-below. */
+function isNoise(bytes: number, ignoreBelow: number): boolean {
+  return bytes === 0 || Math.abs(bytes) < ignoreBelow;
+}
+
+/**
+ * True when the base image's layers changed (beyond the noise, in the service's direction) and
+ * the service's own layers did not: every changed byte comes from the base image.
+ */
+function comesFromBase(change: number, split: BaseOwnSplit, ignoreBelow: number): boolean {
+  const { baseChange, ownChange } = split;
+  if (baseChange === undefined || ownChange === undefined) return false;
+  return (
+    !isNoise(baseChange, ignoreBelow) &&
+    Math.sign(baseChange) === Math.sign(change) &&
+    isNoise(ownChange, ignoreBelow)
+  );
+}
+
+/**
+ * Splits a service's bytes into its base image's layers and its own: the layer changes (always
+ * uncompressed, whatever the metric; undefined when there are none to sum) and the measured
+ * layers' sizes (uncompressed; undefined without a measurement). Exported so that a verdict
+ * rebuilt from JSON reports fills these fields the same way.
+ */
+export function splitBaseOwn(
+  layerChanges: readonly LayerChange[],
+  measurement: ImageMeasurement | undefined,
+): BaseOwnSplit {
+  let baseChange = 0;
+  let ownChange = 0;
+  for (const layer of layerChanges) {
+    if (layer.base) baseChange += layer.change;
+    else ownChange += layer.change;
+  }
+  let baseSize = 0;
+  let ownSize = 0;
+  for (const layer of measurement?.layers ?? []) {
+    if (layer.base) baseSize += layer.size;
+    else ownSize += layer.size;
+  }
+  const hasChanges = layerChanges.length > 0;
+  return {
+    baseChange: hasChanges ? baseChange : undefined,
+    ownChange: hasChanges ? ownChange : undefined,
+    baseSize: measurement === undefined ? undefined : baseSize,
+    ownSize: measurement === undefined ? undefined : ownSize,
+  };
+}
+
+interface ShapeFindings {
+  /** Reasons for the budget-kind limits the image broke. */
+  readonly budgetBreaches: readonly string[];
+  /** Limits that could not be checked, and why. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * The absolute limits on the image's shape: max-wasted and min-efficiency (which need the deep
+ * analysis; without it, as with analyze none, they are noted as not checked) and max-layers.
+ */
+function shapeFindings(limits: Limits, measurement: ImageMeasurement): ShapeFindings {
+  const budgetBreaches: string[] = [];
+  const notes: string[] = [];
+  const { maxWasted, minEfficiency, maxLayers } = limits;
+  const { analysis } = measurement;
+  if (analysis === undefined) {
+    const unchecked = [
+      ...(maxWasted === undefined ? [] : ['max-wasted']),
+      ...(minEfficiency === undefined ? [] : ['min-efficiency']),
+    ];
+    if (unchecked.length > 0) {
+      notes.push(
+        `${unchecked.join(' and ')} ${unchecked.length > 1 ? 'were' : 'was'} not checked because analyze is none (no file analysis was made)`,
+      );
+    }
+  } else {
+    if (maxWasted !== undefined && analysis.wastedBytes > maxWasted) {
+      const [wasted, allowed] = distinctSizes(analysis.wastedBytes, maxWasted);
+      budgetBreaches.push(
+        `wastes ${wasted} in files later layers delete or overwrite, more than the allowed ${allowed}`,
+      );
+    }
+    if (minEfficiency !== undefined && analysis.efficiency < minEfficiency) {
+      budgetBreaches.push(
+        `efficiency ${percentBelow(analysis.efficiency, minEfficiency)} is below the required ${formatFraction(minEfficiency)}`,
+      );
+    }
+  }
+  const layers = measurement.layers.length;
+  if (maxLayers !== undefined && layers > maxLayers) {
+    budgetBreaches.push(`has ${layers} layers, more than the allowed ${maxLayers}`);
+  }
+  return { budgetBreaches, notes };
+}
+
+/** A fraction as a percentage with up to three decimals: 0.9 → `90%`, 0.8215 → `82.15%`. */
+function formatFraction(fraction: number): string {
+  return `${Number((fraction * 100).toFixed(3))}%`;
+}
+
+/**
+ * `82.1%`, with as many decimals (up to six) as it takes to read as below `limit`, so that a
+ * breach never prints as equal to its limit.
+ */
+function percentBelow(fraction: number, limit: number): string {
+  const percent = fraction * 100;
+  const limitPercent = Number((limit * 100).toFixed(3));
+  let text = percent.toFixed(1);
+  for (let decimals = 2; decimals <= 6 && Number(text) >= limitPercent; decimals += 1) {
+    text = percent.toFixed(decimals);
+  }
+  return `${text}%`;
 }
 
 /** Hand-written baseline entries often list no layers: then there is nothing to match against. */
@@ -196,6 +341,7 @@ function evaluateError(
     breaches: [{ kind: 'error', reason }],
     layerChanges: [],
     dockerfile: undefined,
+    ...splitBaseOwn([], undefined),
   };
 }
 
@@ -219,6 +365,7 @@ function evaluateRemoved(name: string, entry: BaselineEntry, metric: Metric): Se
     breaches: [],
     layerChanges: [],
     dockerfile: undefined,
+    ...splitBaseOwn([], undefined),
   };
 }
 

@@ -59,6 +59,25 @@ export interface ServiceResult {
   readonly layerChanges: readonly LayerChange[];
   /** The service's Dockerfile relative to the repository root; undefined for prebuilt images. */
   readonly dockerfile: string | undefined;
+  /**
+   * Σ `layerChanges[].change` of the base-image layers, in uncompressed bytes whatever the metric
+   * (layer changes are always uncompressed); undefined when `layerChanges` is empty.
+   */
+  readonly baseChange?: number | undefined;
+  /** Σ `layerChanges[].change` of the service's own layers, uncompressed; as `baseChange`. */
+  readonly ownChange?: number | undefined;
+  /** Σ uncompressed sizes of the measurement's base-image layers; undefined when not measured. */
+  readonly baseSize?: number | undefined;
+  /** Σ uncompressed sizes of the measurement's own layers; undefined when not measured. */
+  readonly ownSize?: number | undefined;
+}
+
+/** A service's bytes split into its base image's layers and its own (see ServiceResult). */
+export interface BaseOwnSplit {
+  readonly baseChange: number | undefined;
+  readonly ownChange: number | undefined;
+  readonly baseSize: number | undefined;
+  readonly ownSize: number | undefined;
 }
 
 export interface TotalResult {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
+import type { LayerFileRecord } from './analysis-types.js';
 import { TarReader, type TarEntrySink, type TarHeader } from './tar-reader.js';
 
 /** What one pass over a layer blob found. */
@@ -14,6 +15,23 @@ export interface LayerStats {
   readonly blobBytes: number;
   readonly compression: 'none' | 'gzip' | 'zstd';
   readonly entries: number;
+  /** What `gzip -6` would make of an uncompressed layer, when asked for. */
+  readonly estimatedCompressed: number | undefined;
+  /** Every entry of the layer, when asked for (deep analysis). */
+  readonly files: readonly LayerFileRecord[] | undefined;
+}
+
+/** Estimates a compressed size from the uncompressed stream (see gzip-size.ts). */
+export interface CompressedSizer {
+  write(chunk: Buffer): Promise<void>;
+  finish(): Promise<number>;
+}
+
+export interface LayerReadOptions {
+  /** Record every entry for the deep analysis. */
+  readonly collectFiles?: boolean | undefined;
+  /** Present when an uncompressed layer's compressed size must be estimated. */
+  readonly createSizer?: (() => CompressedSizer) | undefined;
 }
 
 export type BlobContent =
@@ -33,16 +51,19 @@ const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
  * a layer (tar, gzip or zstd tar), a JSON document, or something to skip. Nothing but JSON is
  * buffered.
  */
-export function createBlobSink(onDone: (content: BlobContent) => void): TarEntrySink {
+export function createBlobSink(
+  onDone: (content: BlobContent) => void,
+  options: LayerReadOptions = {},
+): TarEntrySink {
   const head: Buffer[] = [];
   let headBytes = 0;
   let decided: TarEntrySink | undefined;
 
   const decide = (): TarEntrySink => {
     const first = Buffer.concat(head);
-    if (startsWith(first, GZIP_MAGIC)) return createLayerSink('gzip', onDone);
-    if (startsWith(first, ZSTD_MAGIC)) return createLayerSink('zstd', onDone);
-    if (looksLikeTar(first)) return createLayerSink('none', onDone);
+    if (startsWith(first, GZIP_MAGIC)) return createLayerSink('gzip', onDone, options);
+    if (startsWith(first, ZSTD_MAGIC)) return createLayerSink('zstd', onDone, options);
+    if (looksLikeTar(first)) return createLayerSink('none', onDone, options);
     if (first[0] === 0x7b /* { */ || first[0] === 0x5b /* [ */) return createJsonSink(onDone);
     return createSkipSink(onDone);
   };
@@ -66,33 +87,51 @@ export function createBlobSink(onDone: (content: BlobContent) => void): TarEntry
   };
 }
 
-/** A sink for an entry already known to be an uncompressed layer tar (`<id>/layer.tar`). */
+/** A sink for a layer blob whose compression is known. */
 export function createLayerSink(
   compression: LayerStats['compression'],
   onDone: (content: BlobContent) => void,
+  options: LayerReadOptions = {},
 ): TarEntrySink {
   const diffHash = createHash('sha256');
   let size = 0;
   let entries = 0;
   let blobBytes = 0;
+  const files: LayerFileRecord[] | undefined = options.collectFiles ? [] : undefined;
+  // Only an uncompressed blob needs an estimate: a compressed one is its own exact answer.
+  const sizer = compression === 'none' ? options.createSizer?.() : undefined;
   const layerReader = new TarReader((header: TarHeader) => {
     entries += 1;
     // Regular-file bytes only: hardlinks carry no content of their own, and symlinks count as
     // nothing (the engine's BuildKit counts them as nothing too, while `docker import` counts
     // their target length: one more reason not to trust `.Size`).
     if (header.type === 'file') size += header.size;
-    return undefined;
+    return files ? recordEntry(files, header) : undefined;
   });
 
   const readUncompressed = async (chunk: Buffer): Promise<void> => {
     diffHash.update(chunk);
-    await layerReader.push(chunk);
+    if (sizer) {
+      // The estimator compresses on libuv's threads while the tar is read here.
+      await Promise.all([sizer.write(chunk), layerReader.push(chunk)]);
+    } else {
+      await layerReader.push(chunk);
+    }
   };
-  const finish = (): void => {
+  const finish = async (): Promise<void> => {
     layerReader.finish();
+    const estimatedCompressed = sizer ? await sizer.finish() : undefined;
     onDone({
       kind: 'layer',
-      stats: { diffId: `sha256:${diffHash.digest('hex')}`, size, blobBytes, compression, entries },
+      stats: {
+        diffId: `sha256:${diffHash.digest('hex')}`,
+        size,
+        blobBytes,
+        compression,
+        entries,
+        estimatedCompressed,
+        files,
+      },
     });
   };
 
@@ -105,16 +144,16 @@ export function createLayerSink(
       end: finish,
     };
   }
-  return createDecompressingSink(compression, readUncompressed, (compressedBytes) => {
+  return createDecompressingSink(compression, readUncompressed, async (compressedBytes) => {
     blobBytes = compressedBytes;
-    finish();
+    await finish();
   });
 }
 
 function createDecompressingSink(
   compression: 'gzip' | 'zstd',
   onUncompressed: (chunk: Buffer) => Promise<void>,
-  onEnd: (compressedBytes: number) => void,
+  onEnd: (compressedBytes: number) => Promise<void>,
 ): TarEntrySink {
   const decompressor = createDecompressor(compression);
   let compressedBytes = 0;
@@ -150,7 +189,7 @@ function createDecompressingSink(
       // `failure` may have been set by the data handler while we awaited.
       const late = currentFailure();
       if (late) throw late;
-      onEnd(compressedBytes);
+      await onEnd(compressedBytes);
     },
   };
 }
@@ -212,4 +251,82 @@ function looksLikeTar(first: Buffer): boolean {
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
+}
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+/** ELF files smaller than this are not worth a hint, nor the time to scan them. */
+const ELF_SCAN_MIN_BYTES = 16 * 1024;
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+/** Section names that only an unstripped binary keeps (`.debug_info`, `.debug_line`, …). */
+const UNSTRIPPED_SECTION_NAMES = [Buffer.from('\0.symtab\0'), Buffer.from('\0.debug_')];
+const NAME_OVERLAP = 16;
+
+/** Records one layer entry; returns a sink when the file's bytes must be looked at (ELF). */
+function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink | undefined {
+  const path = header.name.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  if (path === '' || path === '.') return undefined;
+  const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
+  const directory = slash === -1 ? '' : path.slice(0, slash);
+  if (base === OPAQUE_MARKER) {
+    files.push({ path: directory, kind: 'opaque', size: 0, unstrippedElf: false });
+    return undefined;
+  }
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    const target = base.slice(WHITEOUT_PREFIX.length);
+    files.push({
+      path: directory ? `${directory}/${target}` : target,
+      kind: 'whiteout',
+      size: 0,
+      unstrippedElf: false,
+    });
+    return undefined;
+  }
+  if (header.type !== 'file') {
+    const kind =
+      header.type === 'directory' || header.type === 'symlink' || header.type === 'hardlink'
+        ? header.type
+        : 'other';
+    files.push({ path, kind, size: 0, unstrippedElf: false });
+    return undefined;
+  }
+  const record = { path, kind: 'file' as const, size: header.size, unstrippedElf: false };
+  const index = files.push(record) - 1;
+  if (header.size < ELF_SCAN_MIN_BYTES) return undefined;
+  return createElfScanner((unstripped) => {
+    if (unstripped) files[index] = { ...record, unstrippedElf: true };
+  });
+}
+
+/**
+ * Looks at a file's bytes as they pass: an ELF file whose section-name table still lists
+ * `.symtab` or `.debug_*` was not stripped. Keeps only a few bytes across chunk borders.
+ */
+function createElfScanner(onDone: (unstripped: boolean) => void): TarEntrySink {
+  let seen = 0;
+  let isElf: boolean | undefined;
+  let found = false;
+  let tail: Buffer = Buffer.alloc(0);
+  return {
+    write(chunk) {
+      if (isElf === undefined) {
+        const head = seen === 0 ? chunk : Buffer.concat([tail, chunk]);
+        if (head.length < ELF_MAGIC.length) {
+          tail = head;
+          seen += chunk.length;
+          return;
+        }
+        isElf = ELF_MAGIC.every((byte, index) => head[index] === byte);
+      }
+      seen += chunk.length;
+      if (!isElf || found) return;
+      const window = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+      found = UNSTRIPPED_SECTION_NAMES.some((name) => window.includes(name));
+      tail = Buffer.from(window.subarray(Math.max(0, window.length - NAME_OVERLAP)));
+    },
+    end() {
+      onDone(isElf === true && found);
+    },
+  };
 }

@@ -11,6 +11,17 @@ export async function measureEngineImage(
   reference: string,
   options: MeasureOptions = {},
 ): Promise<ImageMeasurement> {
-  const archive = await docker.getImage(reference).get();
-  return measureImageArchive(archive as AsyncIterable<Buffer>, options);
+  const image = docker.getImage(reference);
+  let effective = options;
+  if (options.createSizer && options.knownCompressed) {
+    // An export before Docker 25 names layers by legacy IDs, so a layer's diffID is known only
+    // once it has been read. When every layer is already known, skip the estimates up front.
+    const known = options.knownCompressed;
+    const inspected = await image.inspect();
+    if (inspected.RootFS.Layers?.every((diffId) => known.has(diffId))) {
+      effective = { ...options, createSizer: undefined };
+    }
+  }
+  const archive = await image.get();
+  return measureImageArchive(archive as AsyncIterable<Buffer>, effective);
 }

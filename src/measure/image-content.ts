@@ -9,7 +9,15 @@ import {
   stringArray,
   type JsonObject,
 } from '../json-guards.js';
-import { createBlobSink, type BlobContent, type LayerStats } from './blob.js';
+import { analyseImage } from './analysis.js';
+import {
+  createBlobSink,
+  type BlobContent,
+  type CompressedSizer,
+  type LayerReadOptions,
+  type LayerStats,
+} from './blob.js';
+import { findHints } from './hints.js';
 import { diffIdsOf, layerInstructions, platformOf } from './history.js';
 import { TarReader } from './tar-reader.js';
 import type { ImageMeasurement, LayerMeasurement } from './types.js';
@@ -24,6 +32,15 @@ export class ImageFormatError extends Error {
 export interface MeasureOptions {
   /** Which platform to pick from a multi-platform index (`linux/amd64`). */
   readonly platform?: string | undefined;
+  /** Estimates compressed sizes of uncompressed layers; absent: no estimate. */
+  readonly createSizer?: (() => CompressedSizer) | undefined;
+  /** Compressed sizes already known by diffID (the baseline): never estimated again. */
+  readonly knownCompressed?: ReadonlyMap<string, number> | undefined;
+  /** Record every entry and run the deep analysis (files, waste, hints). */
+  readonly analyse?: boolean | undefined;
+  /** Layers [0, baseLayers) come from the final stage's base image. */
+  readonly baseLayerDiffIds?: readonly string[] | undefined;
+  readonly baseImage?: string | undefined;
 }
 
 /**
@@ -48,7 +65,7 @@ export async function measureImageArchive(
       return undefined;
     }
     if (header.type !== 'file') return undefined;
-    return createBlobSink((content) => contents.set(name, content));
+    return createBlobSink((content) => contents.set(name, content), blobOptions(name, options));
   });
   for await (const chunk of archive) await reader.push(chunk);
   reader.finish();
@@ -78,16 +95,19 @@ export async function measureOciLayoutDirectory(
         return undefined;
       }
     }
-    return readBlobFile(file);
+    return readBlobFile(file, blobOptions(normaliseEntryPath(entryPath), options));
   };
   return resolveImage(lookup, options);
 }
 
-async function readBlobFile(file: string): Promise<BlobContent | undefined> {
+async function readBlobFile(
+  file: string,
+  options: LayerReadOptions,
+): Promise<BlobContent | undefined> {
   let content: BlobContent | undefined;
   const sink = createBlobSink((result) => {
     content = result;
-  });
+  }, options);
   try {
     for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
       await sink.write(chunk as Buffer);
@@ -140,24 +160,66 @@ async function resolveImage(
     throw new ImageFormatError(`the image is ${platform}, not ${options.platform}`);
   }
   const instructions = layerInstructions(config, stats.length);
-  const layers: LayerMeasurement[] = stats.map((layer, index) => ({
-    diffId: layer.diffId,
-    size: layer.size,
-    // Exact only where the blob is stored compressed, as a registry would receive it.
-    ...(layer.compression === 'none' ? {} : { compressed: layer.blobBytes }),
-    instruction: instructions[index] ?? `layer ${index + 1}`,
-    base: false,
-  }));
+  const baseLayers = countBaseLayers(diffIds, options.baseLayerDiffIds);
+  const layers: LayerMeasurement[] = stats.map((layer, index) => {
+    const compressed = compressedSizeOf(layer, options.knownCompressed);
+    return {
+      diffId: layer.diffId,
+      size: layer.size,
+      ...(compressed === undefined ? {} : { compressed }),
+      instruction: instructions[index] ?? `layer ${index + 1}`,
+      base: index < baseLayers,
+    };
+  });
   const compressedLayers = layers.map((layer) => layer.compressed);
   const allCompressed = compressedLayers.every((bytes) => bytes !== undefined);
+  const files = stats.map((layer) => layer.files ?? []);
+  const analysis = options.analyse ? analyseImage(files) : undefined;
   return {
     imageId: located.imageId,
     size: layers.reduce((sum, layer) => sum + layer.size, 0),
     ...(allCompressed && layers.length > 0
-      ? { compressed: compressedLayers.reduce((sum, bytes) => sum + bytes, 0) }
+      ? {
+          compressed: compressedLayers.reduce((sum, bytes) => sum + bytes, 0),
+          ...(stats.some((layer) => layer.compression === 'none')
+            ? { compressedEstimated: true }
+            : {}),
+        }
       : {}),
     platform,
     layers,
+    ...(options.baseImage && baseLayers > 0 ? { baseImage: options.baseImage } : {}),
+    ...(analysis
+      ? { analysis: { ...analysis, hints: findHints(files, analysis, { baseLayers }) } }
+      : {}),
+  };
+}
+
+/** Exact for a compressed blob; else an estimate made in the pass, or one remembered. */
+function compressedSizeOf(
+  layer: LayerStats,
+  known: ReadonlyMap<string, number> | undefined,
+): number | undefined {
+  if (layer.compression !== 'none') return layer.blobBytes;
+  return layer.estimatedCompressed ?? known?.get(layer.diffId);
+}
+
+/** The base image's layers are a prefix of the image's; anything else means "unknown". */
+function countBaseLayers(diffIds: readonly string[], base: readonly string[] | undefined): number {
+  if (!base || base.length > diffIds.length) return 0;
+  return base.every((diffId, index) => diffIds[index] === diffId) ? base.length : 0;
+}
+
+/**
+ * What the pass must do for one blob of an archive. A blob stored under its own digest that is
+ * uncompressed is named by its diffID (Docker ≥ 25 exports), so a known size skips the estimate.
+ */
+function blobOptions(name: string, options: MeasureOptions): LayerReadOptions {
+  const digest = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name)?.[1];
+  const known = digest !== undefined && options.knownCompressed?.has(`sha256:${digest}`) === true;
+  return {
+    collectFiles: options.analyse === true,
+    createSizer: known ? undefined : options.createSizer,
   };
 }
 

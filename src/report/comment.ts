@@ -1,4 +1,5 @@
 import { compareNames } from '../compare/compare.js';
+import { renderInsights } from './insights.js';
 import { diffLayers, normalizeInstruction, type LayerChange } from '../compare/layers.js';
 import type { ServiceResult, Status, Verdict } from '../compare/types.js';
 import type { Metric } from '../services/types.js';
@@ -27,6 +28,8 @@ export interface CommentOptions {
   readonly maxLength?: number | undefined;
   /** Heading text before the verdict; defaults to `Image sizes`. Escaped like repository text. */
   readonly title?: string | undefined;
+  /** The `analyze` input: `all` lists the largest files of every layer, not only grown ones. */
+  readonly analyze?: 'auto' | 'all' | 'none' | undefined;
 }
 
 export const COMMENT_MAX_LENGTH = 65_000;
@@ -67,10 +70,7 @@ export function renderComment(verdict: Verdict, options: CommentOptions): string
   const maxLength = options.maxLength ?? COMMENT_MAX_LENGTH;
   const collapsed = verdict.services.filter(isCollapsed);
   const shown = verdict.services.filter((service) => !isCollapsed(service));
-  const details = verdict.services
-    .map((service) => detailBlock(service, verdict.metric))
-    .filter((block): block is DetailBlock => block !== undefined)
-    .sort((a, b) => b.rank - a.rank || compareNames(a.service.name, b.service.name));
+  const details = detailBlocks(verdict, options.analyze === 'all');
 
   const head = [
     commentMarker(options.key),
@@ -164,6 +164,23 @@ function memo<K, V>(compute: (key: K) => V): (key: K) => V {
 type Level = 0 | 1 | 2;
 type UnchangedForm = 'table' | 'names' | 'count';
 
+/**
+ * Every service's details block in full (layers, files, waste, hints, reasons), most important
+ * first: for the job summary, which has room for all of it.
+ */
+export function renderServiceDetails(verdict: Verdict, analyze: CommentOptions['analyze']): string {
+  return detailBlocks(verdict, analyze === 'all')
+    .map((block) => block.render(block.full))
+    .join('\n\n');
+}
+
+function detailBlocks(verdict: Verdict, allLayers: boolean): DetailBlock[] {
+  return verdict.services
+    .map((service) => detailBlock(service, verdict.metric, allLayers))
+    .filter((block): block is DetailBlock => block !== undefined)
+    .sort((a, b) => b.rank - a.rank || compareNames(a.service.name, b.service.name));
+}
+
 interface DetailBlock {
   readonly service: ServiceResult;
   /** Trimming tier: -1 unchanged, 0 pass/removed, 1 new, 2 warn, 3 fail/error. */
@@ -189,20 +206,26 @@ const RANKS: Readonly<Record<Status, number>> = {
   error: 3,
 };
 
-function detailBlock(service: ServiceResult, metric: Metric): DetailBlock | undefined {
+function detailBlock(
+  service: ServiceResult,
+  metric: Metric,
+  allLayers: boolean,
+): DetailBlock | undefined {
   const unchanged = isCollapsed(service);
   // Unchanged services are noise by definition: only a note they carry is worth a block.
   const layers = unchanged ? [] : layersToShow(service);
-  if (service.reasons.length === 0 && layers.length === 0) return undefined;
+  const insights = unchanged ? '' : renderInsights(service, { allLayers });
+  if (service.reasons.length === 0 && layers.length === 0 && insights === '') return undefined;
   const reasons = service.reasons.map((reason) => `- ${escapeMarkdown(reason)}`).join('\n');
-  const table =
+  const layerPart =
     layers.length === 0
       ? ''
       : `${layerTable(layers)}${metric === 'compressed' ? '\n\nLayer sizes are uncompressed.' : ''}`;
+  const table = [layerPart, insights].filter((part) => part !== '').join('\n\n');
   return {
     service,
     rank: unchanged ? -1 : RANKS[service.status],
-    full: layers.length > 0 ? 2 : 1,
+    full: table !== '' ? 2 : 1,
     hasReasons: service.reasons.length > 0,
     render: memo((level: Level) => {
       const parts = [reasons, level === 2 ? table : ''].filter((part) => part !== '');

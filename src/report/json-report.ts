@@ -1,5 +1,5 @@
 import { locateJsonSyntaxError } from '../baseline/json-syntax.js';
-import { compareNames, computeTotal, failureLines } from '../compare/compare.js';
+import { compareNames, computeTotal, failureLines, splitBaseOwn } from '../compare/compare.js';
 import type {
   Breach,
   FailOn,
@@ -10,6 +10,7 @@ import type {
   Verdict,
 } from '../compare/types.js';
 import { InputError, errorMessage } from '../errors.js';
+import type { HintId, ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
 import type { Metric } from '../services/types.js';
 
@@ -110,8 +111,14 @@ export interface JsonImage {
   readonly size: number;
   /** Compressed bytes (what a pull transfers); null when not measured. */
   readonly compressed: number | null;
+  /** True when `compressed` is a gzip estimate, not the size of stored blobs. */
+  readonly compressedEstimated: boolean;
+  /** The final stage's base image, when known. */
+  readonly baseImage: string | null;
   /** In image order, base layers first. */
   readonly layers: readonly JsonLayer[];
+  /** Files, waste and hints; null when `analyze: none`. */
+  readonly analysis: ImageAnalysis | null;
 }
 
 export interface JsonLayer {
@@ -188,6 +195,8 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
             platform: measurement.platform,
             size: measurement.size,
             compressed: measurement.compressed ?? null,
+            compressedEstimated: measurement.compressedEstimated ?? false,
+            baseImage: measurement.baseImage ?? null,
             layers: measurement.layers.map((layer) => ({
               diffId: layer.diffId,
               size: layer.size,
@@ -195,6 +204,7 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
               instruction: layer.instruction,
               base: layer.base,
             })),
+            analysis: measurement.analysis ?? null,
           },
   };
 }
@@ -244,7 +254,17 @@ export function verdictFromReports(
 }
 
 function serviceResult(service: JsonServiceReport): ServiceResult {
+  const measurement = service.image === null ? undefined : measurementOf(service.image);
+  const layerChanges = service.layerChanges.map((layer): LayerChange => ({
+    instruction: layer.instruction,
+    kind: layer.kind,
+    baseline: layer.baseline ?? undefined,
+    current: layer.current ?? undefined,
+    change: layer.change,
+    base: layer.base,
+  }));
   return {
+    ...splitBaseOwn(layerChanges, measurement),
     name: service.name,
     status: service.status,
     baseline: service.baseline ?? undefined,
@@ -253,17 +273,10 @@ function serviceResult(service: JsonServiceReport): ServiceResult {
     budget: service.budget ?? undefined,
     reasons: [...service.reasons],
     unchanged: service.unchanged,
-    measurement: service.image === null ? undefined : measurementOf(service.image),
+    measurement,
     error: service.error ?? undefined,
     breaches: service.breaches.map((breach) => ({ kind: breach.kind, reason: breach.reason })),
-    layerChanges: service.layerChanges.map((layer): LayerChange => ({
-      instruction: layer.instruction,
-      kind: layer.kind,
-      baseline: layer.baseline ?? undefined,
-      current: layer.current ?? undefined,
-      change: layer.change,
-      base: layer.base,
-    })),
+    layerChanges,
     dockerfile: service.dockerfile ?? undefined,
   };
 }
@@ -273,7 +286,14 @@ function measurementOf(image: JsonImage): ImageMeasurement {
     imageId: image.imageId,
     platform: image.platform,
     size: image.size,
-    ...(image.compressed === null ? {} : { compressed: image.compressed }),
+    ...(image.compressed === null
+      ? {}
+      : {
+          compressed: image.compressed,
+          ...(image.compressedEstimated ? { compressedEstimated: true } : {}),
+        }),
+    ...(image.baseImage === null ? {} : { baseImage: image.baseImage }),
+    ...(image.analysis === null ? {} : { analysis: image.analysis }),
     layers: image.layers.map((layer): LayerMeasurement => ({
       diffId: layer.diffId,
       size: layer.size,
@@ -384,6 +404,9 @@ function parseImage(image: ObjectReader): JsonImage {
     platform: image.string('platform'),
     size: image.bytes('size'),
     compressed: image.nullable('compressed', (value, key) => read.bytes(value, key)),
+    compressedEstimated: image.boolean('compressedEstimated'),
+    baseImage: image.nullable('baseImage', (value, key) => read.string(value, key)),
+    analysis: image.nullable('analysis', (value, key) => parseAnalysis(read.object(value, key))),
     layers: image.list('layers', (item) => {
       const layer = item.asObject();
       return {
@@ -392,6 +415,62 @@ function parseImage(image: ObjectReader): JsonImage {
         compressed: layer.nullable('compressed', (value, key) => read.bytes(value, key)),
         instruction: layer.string('instruction'),
         base: layer.boolean('base'),
+      };
+    }),
+  };
+}
+
+const HINT_IDS: readonly HintId[] = [
+  'build-toolchain',
+  'package-manager-cache',
+  'python-bytecode',
+  'package-tests-and-docs',
+  'dockerignore-candidates',
+  'unstripped-binaries',
+  'deleted-later',
+];
+
+function parseAnalysis(analysis: ObjectReader): ImageAnalysis {
+  const sizedPaths = (owner: ObjectReader, name: string): SizedPath[] =>
+    owner.list(name, (item) => {
+      const entry = item.asObject();
+      return { path: entry.string('path'), bytes: entry.bytes('bytes') };
+    });
+  const efficiency = analysis.value('efficiency');
+  if (typeof efficiency !== 'number' || efficiency < 0 || efficiency > 1) {
+    analysis.reader.fail(analysis.key('efficiency'), efficiency, 'must be a number from 0 to 1');
+  }
+  return {
+    wastedBytes: analysis.bytes('wastedBytes'),
+    efficiency,
+    wasted: analysis.list('wasted', (item) => {
+      const entry = item.asObject();
+      return {
+        path: entry.string('path'),
+        bytes: entry.bytes('bytes'),
+        addedInLayer: entry.integer('addedInLayer'),
+        removedInLayer: entry.integer('removedInLayer'),
+        how: entry.oneOf('how', ['overwritten', 'deleted'] as const),
+      };
+    }),
+    layers: analysis.list('layers', (item) => {
+      const layer = item.asObject();
+      return {
+        largestFiles: sizedPaths(layer, 'largestFiles'),
+        largestDirectories: sizedPaths(layer, 'largestDirectories'),
+      };
+    }),
+    hints: analysis.list('hints', (item) => {
+      const hint = item.asObject();
+      return {
+        id: hint.oneOf('id', HINT_IDS),
+        title: hint.string('title'),
+        bytes: hint.bytes('bytes'),
+        fix: hint.string('fix'),
+        examples: sizedPaths(hint, 'examples'),
+        layers: hint.list('layers', (index) =>
+          index.self((value, key) => hint.reader.integer(value, key)),
+        ),
       };
     }),
   };

@@ -15,6 +15,7 @@ export interface CommentSettings {
   readonly apiUrl: string | undefined;
   readonly runUrl: string | undefined;
   readonly refreshHint: string;
+  readonly analyze: 'auto' | 'all' | 'none';
   /** Test hook: milliseconds per unit of retry wait (production: 1000). */
   readonly retryAfterBaseValue?: number | undefined;
 }
@@ -86,6 +87,7 @@ async function publish(
     key: settings.key,
     runUrl: settings.runUrl,
     refreshHint: settings.refreshHint,
+    analyze: settings.analyze,
   });
   const result = await postComment(client, commentTarget, marker, body, {
     isFork: context.isFork,

@@ -17,6 +17,11 @@ export interface ConfigLimits {
   readonly maxIncrease: Increase | undefined;
   readonly warnIncrease: Increase | undefined;
   readonly ignoreBelow: number | undefined;
+  readonly maxWasted: number | undefined;
+  /** A fraction from 0 to 1. */
+  readonly minEfficiency: number | undefined;
+  readonly maxLayers: number | undefined;
+  readonly noNewLayers: boolean | undefined;
 }
 
 /**
@@ -51,7 +56,16 @@ export interface ConfigFile {
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 const TOP_LEVEL_KEYS = ['compose', 'metric', 'defaults', 'total-budget', 'services'];
-const LIMIT_KEYS = ['budget', 'max-increase', 'warn-increase', 'ignore-below'];
+const LIMIT_KEYS = [
+  'budget',
+  'max-increase',
+  'warn-increase',
+  'ignore-below',
+  'max-wasted',
+  'min-efficiency',
+  'max-layers',
+  'no-new-layers',
+];
 const BUILD_KEYS = ['context', 'dockerfile', 'target', 'args'];
 const SERVICE_KEYS = [...BUILD_KEYS, 'platform', 'image', ...LIMIT_KEYS];
 const METRICS: readonly Metric[] = ['uncompressed', 'compressed'];
@@ -189,7 +203,96 @@ function parseLimits(mapping: Mapping, keyPath: string, file: string): ConfigLim
       childKey(keyPath, 'ignore-below'),
       file,
     ),
+    maxWasted: parseOptionalSize(mapping['max-wasted'], childKey(keyPath, 'max-wasted'), file),
+    minEfficiency: parseOptional(
+      mapping['min-efficiency'],
+      childKey(keyPath, 'min-efficiency'),
+      file,
+      parseEfficiency,
+      efficiencyProblem,
+    ),
+    maxLayers: parseOptional(
+      mapping['max-layers'],
+      childKey(keyPath, 'max-layers'),
+      file,
+      parseLayerCount,
+      () => LAYER_COUNT_PROBLEM,
+    ),
+    noNewLayers: parseOptional(
+      mapping['no-new-layers'],
+      childKey(keyPath, 'no-new-layers'),
+      file,
+      parseBoolean,
+      () => BOOLEAN_PROBLEM,
+    ),
   };
+}
+
+/** Reads a scalar with `parse`; anything it refuses throws an InputError with `problem`. */
+function parseOptional<T>(
+  value: unknown,
+  keyPath: string,
+  file: string,
+  parse: (text: string | number | boolean) => T | undefined,
+  problem: (value: unknown) => string,
+): T | undefined {
+  if (value === undefined) return undefined;
+  const parsed =
+    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+      ? parse(value)
+      : undefined;
+  if (parsed === undefined) throw new InputError(file, keyPath, value, problem(value));
+  return parsed;
+}
+
+const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)\s*%$/;
+const FRACTION_PATTERN = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
+
+/**
+ * Parses an efficiency: a percentage from 0% to 100% (`90%`) or a fraction from 0 to 1 (`0.9`),
+ * into a fraction. Returns undefined for anything else, so the caller can name the key.
+ */
+export function parseEfficiency(value: string | number | boolean): number | undefined {
+  if (typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
+  }
+  const text = value.trim();
+  const percent = PERCENT_PATTERN.exec(text);
+  if (percent) {
+    const amount = Number(percent[1]);
+    // toPrecision drops float noise: 99.9 / 100 is 0.9990000000000001.
+    return amount <= 100 ? Number((amount / 100).toPrecision(15)) : undefined;
+  }
+  if (!FRACTION_PATTERN.test(text)) return undefined;
+  const fraction = Number(text);
+  return fraction <= 1 ? fraction : undefined;
+}
+
+/** Why `value` is not an efficiency, with a hint when a bare number reads like a percentage. */
+export function efficiencyProblem(value: unknown): string {
+  const problem = 'must be a percentage from 0% to 100% (90%) or a fraction from 0 to 1 (0.9)';
+  const text = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+  const number = FRACTION_PATTERN.test(text) ? Number(text) : Number.NaN;
+  return number > 1 && number <= 100 ? `${problem}; did you mean ${text}%?` : problem;
+}
+
+export const LAYER_COUNT_PROBLEM = 'must be a whole number of layers, 1 or more';
+
+/** A positive whole number (`12`); undefined for anything else. */
+export function parseLayerCount(value: string | number | boolean): number | undefined {
+  if (typeof value === 'boolean') return undefined;
+  const count = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : 0;
+  return Number.isSafeInteger(count) && count >= 1 ? count : undefined;
+}
+
+export const BOOLEAN_PROBLEM = 'must be true or false';
+
+/** `true` or `false` (any case); undefined for anything else (`yes`, `1`, `maybe`). */
+export function parseBoolean(value: string | number | boolean): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  return text === 'true' ? true : text === 'false' ? false : undefined;
 }
 
 function parseOptionalSize(value: unknown, keyPath: string, file: string): number | undefined {

@@ -238,6 +238,11 @@ function resolveLimits(configEntry: ConfigService | undefined, args: ResolveServ
     maxIncrease: own?.maxIncrease ?? defaults?.maxIncrease ?? run.maxIncrease,
     warnIncrease: own?.warnIncrease ?? defaults?.warnIncrease ?? run.warnIncrease,
     ignoreBelow: own?.ignoreBelow ?? defaults?.ignoreBelow ?? run.ignoreBelow,
+    maxWasted: own?.maxWasted ?? defaults?.maxWasted ?? run.maxWasted,
+    minEfficiency: own?.minEfficiency ?? defaults?.minEfficiency ?? run.minEfficiency,
+    maxLayers: own?.maxLayers ?? defaults?.maxLayers ?? run.maxLayers,
+    // `false` written in the config turns off a `true` from a lower level.
+    noNewLayers: own?.noNewLayers ?? defaults?.noNewLayers ?? run.noNewLayers ?? false,
   };
 }
 

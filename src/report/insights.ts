@@ -1,0 +1,122 @@
+import type { ServiceResult } from '../compare/types.js';
+import type { Hint, SizedPath } from '../measure/analysis-types.js';
+import type { ImageMeasurement } from '../measure/types.js';
+import { formatBytes } from '../units.js';
+import { escapeMarkdown } from './markdown.js';
+
+/** Files shown per grown layer, wasted files and hint examples shown per service. */
+const FILES_PER_LAYER = 5;
+const WASTED_SHOWN = 3;
+const EXAMPLES_PER_HINT = 3;
+/** Waste below this is normal (a package database rewritten) and not worth a line. */
+const WASTE_WORTH_SHOWING = 1_000_000;
+
+export interface InsightOptions {
+  /** `analyze: all`: the largest files of every layer, not only of the layers that grew. */
+  readonly allLayers: boolean;
+}
+
+/**
+ * Why a service is the size it is, for its details block: pull size, base image vs own layers,
+ * the largest files the grown layers added, wasted bytes, and hints with their fixes. Every
+ * path comes from the image and is escaped.
+ */
+export function renderInsights(service: ServiceResult, options: InsightOptions): string {
+  const measurement = service.measurement;
+  if (!measurement) return '';
+  const lines: string[] = [];
+  const facts = [pullSize(measurement), baseAndOwn(service, measurement)].filter(
+    (fact): fact is string => fact !== undefined,
+  );
+  if (facts.length > 0) lines.push(facts.join(' · '));
+
+  const analysis = measurement.analysis;
+  if (analysis) {
+    const files = largestFiles(service, measurement, options);
+    if (files.length > 0) lines.push(files.join('\n'));
+    if (analysis.wastedBytes >= WASTE_WORTH_SHOWING) {
+      const offenders = analysis.wasted.slice(0, WASTED_SHOWN).map((file) => {
+        const verb = file.how === 'deleted' ? 'deleted' : 'overwritten';
+        return `${pathCode(file.path)} ${formatBytes(file.bytes)} (added by layer ${file.addedInLayer + 1}, ${verb} by layer ${file.removedInLayer + 1})`;
+      });
+      lines.push(
+        `**Wasted:** ${formatBytes(analysis.wastedBytes)} in files that later layers delete or overwrite (efficiency ${percent(analysis.efficiency)}): ${offenders.join(', ')}`,
+      );
+    }
+    for (const hint of analysis.hints) lines.push(hintLine(hint));
+  }
+  return lines.join('\n\n');
+}
+
+function pullSize(measurement: ImageMeasurement): string | undefined {
+  if (measurement.compressed === undefined) return undefined;
+  const how = measurement.compressedEstimated ? ' (estimated with gzip)' : '';
+  return `**Pull size:** ${formatBytes(measurement.compressed)}${how}`;
+}
+
+function baseAndOwn(service: ServiceResult, measurement: ImageMeasurement): string | undefined {
+  if (!measurement.baseImage || service.baseSize === undefined) return undefined;
+  return `**Base image** ${code(measurement.baseImage)}: ${formatBytes(service.baseSize)}, **own layers:** ${formatBytes(service.ownSize ?? 0)}`;
+}
+
+/** The largest files of each layer that grew (or of every layer with `analyze: all`). */
+function largestFiles(
+  service: ServiceResult,
+  measurement: ImageMeasurement,
+  options: InsightOptions,
+): string[] {
+  const analysis = measurement.analysis;
+  if (!analysis) return [];
+  const grown = new Set<number>();
+  for (const change of service.layerChanges) {
+    if (change.change <= 0 || change.current === undefined) continue;
+    const index = measurement.layers.findIndex(
+      (layer, position) =>
+        !grown.has(position) &&
+        layer.instruction === change.instruction &&
+        layer.size === change.current,
+    );
+    if (index !== -1) grown.add(index);
+  }
+  // A new service has no baseline to grow from: its layers are all it adds.
+  const showAll = options.allLayers || service.baseline === undefined;
+  const indexes = showAll ? measurement.layers.map((_, index) => index) : [...grown];
+  const lines: string[] = [];
+  for (const index of indexes.sort((a, b) => a - b)) {
+    const files = analysis.layers[index]?.largestFiles.slice(0, FILES_PER_LAYER) ?? [];
+    const layer = measurement.layers[index];
+    if (files.length === 0 || !layer || layer.base) continue;
+    lines.push(
+      `- layer ${index + 1} (${code(shorten(layer.instruction))}): ${files.map(sized).join(', ')}`,
+    );
+  }
+  return lines.length > 0 ? ['**Largest files added:**', ...lines] : [];
+}
+
+/** Titles and fixes are our own text (with intended `code`); only the paths are escaped. */
+function hintLine(hint: Hint): string {
+  const examples = hint.examples.slice(0, EXAMPLES_PER_HINT).map(sized).join(', ');
+  return `💡 **${hint.title}** (${formatBytes(hint.bytes)}): ${hint.fix}${examples ? ` For example ${examples}.` : ''}`;
+}
+
+function sized(entry: SizedPath): string {
+  return `${pathCode(entry.path)} ${formatBytes(entry.bytes)}`;
+}
+
+/** Inline code that no text can break out of: escaped text inside a `<code>` element. */
+function code(text: string): string {
+  return `<code>${escapeMarkdown(text)}</code>`;
+}
+
+/** An image path, shown absolute as it is inside the container. */
+function pathCode(path: string): string {
+  return code(`/${path.replace(/^\/+/, '')}`);
+}
+
+function shorten(instruction: string): string {
+  return instruction.length > 80 ? `${instruction.slice(0, 77)}…` : instruction;
+}
+
+function percent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}

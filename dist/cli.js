@@ -13,12 +13,13 @@ import {
   execCommand,
   mergeReportFiles,
   parseInputs,
+  renderTerminalHints,
   renderTerminalReasons,
   renderTerminalTable,
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-36UHGOGA.js";
+} from "./chunk-XY3EWSOW.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -163,6 +164,10 @@ ${renderTerminalTable(verdict)}
     const reasons = renderTerminalReasons(verdict);
     if (reasons) process.stdout.write(`
 ${reasons}
+`);
+    const hints = renderTerminalHints(verdict, inputs.analyze === "all");
+    if (hints) process.stdout.write(`
+${hints}
 `);
     if (reportWritten) process.stdout.write(`
 Report: ${inputs.reportPath}

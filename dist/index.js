@@ -35,7 +35,7 @@ import {
   runGate,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-36UHGOGA.js";
+} from "./chunk-XY3EWSOW.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -6,7 +6,11 @@ import { errorMessage, InputError } from './errors.js';
 import { parseInputs } from './inputs.js';
 import type { Log } from './log.js';
 import { runGate } from './pipeline.js';
-import { renderTerminalReasons, renderTerminalTable } from './report/markdown.js';
+import {
+  renderTerminalHints,
+  renderTerminalReasons,
+  renderTerminalTable,
+} from './report/markdown.js';
 import { buildJsonReport } from './report/json-report.js';
 import { mergeReportFiles } from './report/report-files.js';
 import { writeJsonReport } from './report/write-report.js';
@@ -154,6 +158,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`\n${renderTerminalTable(verdict)}\n`);
     const reasons = renderTerminalReasons(verdict);
     if (reasons) process.stdout.write(`\n${reasons}\n`);
+    const hints = renderTerminalHints(verdict, inputs.analyze === 'all');
+    if (hints) process.stdout.write(`\n${hints}\n`);
     if (reportWritten) process.stdout.write(`\nReport: ${inputs.reportPath}\n`);
     if (baselineWritten) process.stdout.write(`Baseline written: ${baselineWritten}\n`);
     process.stdout.write(verdict.passed ? '\nThe gate passed.\n' : '\nThe gate failed.\n');

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import type { ServiceResult } from '../../src/compare/types.js';
+import type { ServiceResult, Verdict } from '../../src/compare/types.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
 import { renderInsights } from '../../src/report/insights.js';
+import { renderTerminalHints } from '../../src/report/markdown.js';
 
 const MB = 1_000_000;
 
@@ -157,5 +158,37 @@ describe('renderInsights', () => {
       { allLayers: false },
     );
     expect(text).not.toContain('Wasted');
+  });
+});
+
+describe('renderTerminalHints', () => {
+  const verdict = (service: ServiceResult): Verdict => ({
+    passed: false,
+    metric: 'uncompressed',
+    failOn: 'any',
+    services: [service],
+    total: {
+      baseline: 0,
+      current: 0,
+      change: 0,
+      budget: undefined,
+      overBudget: false,
+      carried: 0,
+      carriedServices: 0,
+    },
+    failures: [],
+  });
+
+  test('one line per hint with its bytes and fix; control characters cannot reach the terminal', () => {
+    const text = renderTerminalHints(verdict(result(measured(), { name: 'api\u001b[31m' })), false);
+    expect(text).toBe(
+      'api?[31m: hint: Build toolchain in the image (C/C++ compiler) (40 MB). Build in a separate stage and COPY only the result into the final stage (multi-stage build).',
+    );
+  });
+
+  test('an unchanged service shows its hints only with analyze: all', () => {
+    const unchanged = result(measured(), { status: 'pass', unchanged: true, change: 0 });
+    expect(renderTerminalHints(verdict(unchanged), false)).toBe('');
+    expect(renderTerminalHints(verdict(unchanged), true)).toContain('hint: Build toolchain');
   });
 });

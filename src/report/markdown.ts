@@ -170,6 +170,22 @@ export function renderTerminalReasons(verdict: Verdict): string {
 }
 
 /**
+ * Hints for the terminal: one line per hint of each service that is not collapsed, with its
+ * bytes and fix (`analyze: all` shows them for every service).
+ */
+export function renderTerminalHints(verdict: Verdict, all: boolean): string {
+  return verdict.services
+    .filter((service) => all || !isCollapsed(service))
+    .flatMap((service) =>
+      (service.measurement?.analysis?.hints ?? []).map(
+        (hint) =>
+          `${terminalText(service.name)}: hint: ${terminalText(hint.title)} (${formatBytes(hint.bytes)}). ${terminalText(hint.fix)}`,
+      ),
+    )
+    .join('\n');
+}
+
+/**
  * `✅ <title>: all 2 services within limits — total 152 MB (+2 MB, +1.3%)`, or what failed.
  * The title must already be markdown (escape repository text first).
  */

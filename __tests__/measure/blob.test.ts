@@ -12,17 +12,9 @@ import {
   type LayerStats,
 } from '../../src/measure/blob.js';
 import { TarFormatError, type TarEntrySink } from '../../src/measure/tar-reader.js';
+import { seededBytes } from '../support/bytes.js';
 
 const TAR_ENV = { ...process.env, LC_ALL: 'C.UTF-8' };
-
-function seededBytes(size: number, seed: string): Buffer {
-  const bytes = Buffer.alloc(size);
-  let offset = 0;
-  for (let counter = 0; offset < size; counter += 1) {
-    offset += createHash('sha256').update(`${seed}:${counter}`).digest().copy(bytes, offset);
-  }
-  return bytes;
-}
 
 function sha256(data: Buffer): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;

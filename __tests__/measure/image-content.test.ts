@@ -10,6 +10,7 @@ import {
   measureOciLayoutDirectory,
 } from '../../src/measure/image-content.js';
 import type { ImageMeasurement, LayerMeasurement } from '../../src/measure/types.js';
+import { seededBytes } from '../support/bytes.js';
 
 const TAR_ENV = { ...process.env, LC_ALL: 'C.UTF-8' };
 const DETERMINISTIC_TAR = [
@@ -20,15 +21,6 @@ const DETERMINISTIC_TAR = [
   '--numeric-owner',
   '--mtime=@0',
 ];
-
-function seededBytes(size: number, seed: string): Buffer {
-  const bytes = Buffer.alloc(size);
-  let offset = 0;
-  for (let counter = 0; offset < size; counter += 1) {
-    offset += createHash('sha256').update(`${seed}:${counter}`).digest().copy(bytes, offset);
-  }
-  return bytes;
-}
 
 function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');

@@ -11,6 +11,7 @@ import {
   type TarEntrySink,
   type TarHeader,
 } from '../../src/measure/tar-reader.js';
+import { seededBytes } from '../support/bytes.js';
 
 const BLOCK = 512;
 const CHUNK_SIZES = [1, 7, 512, 513, 65536] as const;
@@ -23,16 +24,6 @@ interface SeenEntry {
   readonly size: number;
   readonly linkname: string;
   readonly contentSha256: string | undefined;
-}
-
-/** Bytes that look random, derived from a seed so a fixture is the same on every run. */
-function seededBytes(size: number, seed: string): Buffer {
-  const bytes = Buffer.alloc(size);
-  let offset = 0;
-  for (let counter = 0; offset < size; counter += 1) {
-    offset += createHash('sha256').update(`${seed}:${counter}`).digest().copy(bytes, offset);
-  }
-  return bytes;
 }
 
 function sha256(data: Buffer): string {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { seededBytes } from './bytes.js';
 import tarStream from 'tar-stream';
 
 /**
@@ -34,19 +34,8 @@ export async function tempDirectory(prefix: string): Promise<string> {
   return mkdtemp(path.join(base, `${prefix}-`));
 }
 
-/**
- * Bytes that look random (so no layer compresses to nothing), derived from a seed so a
- * fixture is the same on every run.
- */
-export function pseudoRandomBytes(size: number, seed: string): Buffer {
-  const output = Buffer.alloc(size);
-  let block = createHash('sha256').update(seed).digest();
-  for (let offset = 0; offset < size; offset += block.length) {
-    block.copy(output, offset, 0, Math.min(block.length, size - offset));
-    block = createHash('sha256').update(block).digest();
-  }
-  return output;
-}
+/** Bytes that look random, derived from a seed (see support/bytes.ts). */
+export const pseudoRandomBytes = seededBytes;
 
 export type FixtureFile = number | string | { readonly symlinkTo: string };
 

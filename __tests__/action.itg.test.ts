@@ -61,6 +61,10 @@ describeWithEngine('the bundled action under Node 24, as the runner runs it', ()
       /::error::Image size gate failed:.*worker: .*over its budget of 150 kB/s,
     );
     expect(run.summary).toContain('worker');
+    // The annotation sits on the Dockerfile line of the layer that grew.
+    expect(run.stdout).toMatch(
+      /::error title=Image size%3A worker fail,file=services\/worker\/Dockerfile,line=2::/,
+    );
   });
 
   test('bad input fails with the file, key and value, and writes nothing', async () => {

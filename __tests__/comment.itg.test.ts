@@ -244,6 +244,22 @@ describeWithEngine(
       expect(mismatched.exitCode).toBe(1);
       expect(github.requestsTo('createComment')).toHaveLength(0);
       expect(mismatched.stdout).toMatch(/is not at a{12}/);
+
+      // The same commit pushed to the attacker's own fork does not make the victim's PR theirs.
+      github.reset();
+      github.setPullRequest(OWNER, REPO, PR, { headSha: HEAD_SHA, headRepository: 'someone/shop' });
+      const attackerEnv = await writeEvent(workspace, 'workflow_run', {
+        workflow_run: {
+          head_sha: HEAD_SHA,
+          head_repository: { full_name: 'attacker/shop' },
+          event: 'pull_request',
+          pull_requests: [],
+        },
+      });
+      const forged = await run({ mode: 'report', reports: 'downloaded-artifact' }, attackerEnv);
+      expect(forged.exitCode).toBe(1);
+      expect(github.requestsTo('createComment')).toHaveLength(0);
+      expect(forged.stdout).toMatch(/from attacker\/shop/);
     });
   },
 );

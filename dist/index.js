@@ -35,7 +35,7 @@ import {
   runGate,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-XY3EWSOW.js";
+} from "./chunk-EKIFG7CL.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21869,11 +21869,14 @@ function largestFiles(service, measurement, options) {
       `- layer ${index + 1} (${code(shorten(layer.instruction))}): ${files.map(sized).join(", ")}`
     );
   }
-  return lines.length > 0 ? ["**Largest files added:**", ...lines] : [];
+  return lines.length > 0 ? ["**Largest files in the layers that grew:**", ...lines] : [];
 }
 function hintLine(hint) {
   const examples = hint.examples.slice(0, EXAMPLES_PER_HINT).map(sized).join(", ");
-  return `\u{1F4A1} **${hint.title}** (${formatBytes(hint.bytes)}): ${hint.fix}${examples ? ` For example ${examples}.` : ""}`;
+  return `\u{1F4A1} **${escapeWithCode(hint.title)}** (${formatBytes(hint.bytes)}): ${escapeWithCode(hint.fix)}${examples ? ` For example ${examples}.` : ""}`;
+}
+function escapeWithCode(text) {
+  return text.split("`").map((part, index) => index % 2 === 1 ? code(part) : escapeMarkdown(part)).join("");
 }
 function sized(entry) {
   return `${pathCode(entry.path)} ${formatBytes(entry.bytes)}`;
@@ -26750,13 +26753,16 @@ async function postComment(client, target, marker, body, options = {}) {
     return { ok: false, warning: describeCommentError(error2, target, options) };
   }
 }
-async function verifyPullRequestHead(client, repository, number, headSha) {
+async function verifyPullRequestHead(client, repository, number, head) {
   const { data } = await client.rest.pulls.get({
     owner: repository.owner,
     repo: repository.repo,
     pull_number: number
   });
-  if (data.head.sha.toLowerCase() !== headSha.toLowerCase()) return void 0;
+  if (data.head.sha.toLowerCase() !== head.sha.toLowerCase()) return void 0;
+  if ((data.head.repo?.full_name ?? "").toLowerCase() !== head.repository.toLowerCase()) {
+    return void 0;
+  }
   const headRepository = data.head.repo?.full_name;
   const baseRepository = data.base.repo.full_name;
   return {
@@ -26927,6 +26933,9 @@ async function resolveCommentTarget(event, reported, client) {
   }
   const run2 = readWorkflowRunContext(event.payload);
   if (!run2) return { kind: "none", why: "the workflow_run payload could not be read" };
+  if (run2.event !== "pull_request" && run2.event !== "pull_request_target") {
+    return { kind: "none", why: `the triggering run was a ${run2.event} run, not a pull request's` };
+  }
   const numbers = [...new Set(reported.map((pullRequest) => pullRequest.number))];
   const [number] = numbers;
   if (number === void 0) {
@@ -26942,11 +26951,14 @@ async function resolveCommentTarget(event, reported, client) {
     };
   }
   const [owner = "", repo = ""] = event.repository.split("/");
-  const verified = await verifyPullRequestHead(client, { owner, repo }, number, run2.headSha);
+  const verified = await verifyPullRequestHead(client, { owner, repo }, number, {
+    sha: run2.headSha,
+    repository: run2.headRepository
+  });
   if (!verified) {
     return {
       kind: "none",
-      why: `pull request #${number} is not at ${run2.headSha.slice(0, 12)}, the commit the triggering run measured`
+      why: `pull request #${number} is not at ${run2.headSha.slice(0, 12)} from ${run2.headRepository}, the commit the triggering run measured`
     };
   }
   return { kind: "pull-request", context: verified };
@@ -27008,14 +27020,21 @@ async function publish(verdict, event, reported, settings, log) {
 }
 
 // src/report/summary.ts
+var SUMMARY_MAX_BYTES = 1e6;
 function renderSummary(verdict, analyze) {
   const details = renderServiceDetails(verdict, analyze);
   const overview = renderMarkdown(verdict).trimEnd();
-  return details === "" ? `${overview}
+  const full = details === "" ? `${overview}
 ` : `${overview}
 
 ${details}
 `;
+  if (Buffer.byteLength(full) <= SUMMARY_MAX_BYTES) return full;
+  for (let maxLength = SUMMARY_MAX_BYTES / 2; ; maxLength = Math.floor(maxLength / 2)) {
+    const comment = renderComment(verdict, { key: "", refreshHint: "", analyze, maxLength });
+    const body = comment.slice(comment.indexOf("\n") + 1);
+    if (Buffer.byteLength(body) <= SUMMARY_MAX_BYTES || maxLength < 1e4) return body;
+  }
 }
 
 // src/main.ts
@@ -27043,17 +27062,30 @@ async function run() {
     return;
   }
   const { verdict } = outcome;
+  try {
+    await report(verdict, outcome, inputs);
+  } catch (error2) {
+    warning(`Reporting failed: ${errorMessage(error2)}`);
+  }
+  if (!verdict.passed) {
+    setFailed(
+      `Image size gate failed:
+${verdict.failures.map((line) => `- ${line}`).join("\n")}`
+    );
+  }
+}
+async function report(verdict, outcome, inputs) {
   const event = readEventContext(process.env, actionsLog);
   const runUrl = workflowRunUrl(process.env);
   const ownPullRequest = pullRequestOfEvent(event);
-  const report = buildJsonReport(verdict, {
+  const jsonReport = buildJsonReport(verdict, {
     generatedAt: (/* @__PURE__ */ new Date()).toISOString(),
     mode: inputs.mode,
     runUrl,
     pullRequest: ownPullRequest ?? sole(outcome.reportedPullRequests)
   });
   const markdown = renderSummary(verdict, inputs.analyze);
-  const reportWritten = await writeJsonReport(inputs.reportPath, report, actionsLog);
+  const reportWritten = await writeJsonReport(inputs.reportPath, jsonReport, actionsLog);
   setOutput("passed", String(verdict.passed));
   setOutput("report", reportWritten ? inputs.reportPath : "");
   setOutput("markdown", markdown);
@@ -27065,7 +27097,7 @@ async function run() {
   } catch (error2) {
     warning(`Could not write the job summary: ${errorMessage(error2)}`);
   }
-  annotate(verdict, inputs.workingDirectory);
+  annotate(verdict, inputs.mode === "report" ? void 0 : inputs.workingDirectory);
   await publishComment(
     verdict,
     event,
@@ -27082,12 +27114,6 @@ async function run() {
     },
     actionsLog
   );
-  if (!verdict.passed) {
-    setFailed(
-      `Image size gate failed:
-${verdict.failures.map((line) => `- ${line}`).join("\n")}`
-    );
-  }
 }
 async function decide(inputs) {
   if (inputs.mode === "report") {
@@ -27111,6 +27137,7 @@ function failedServices(verdict) {
 }
 function annotate(verdict, workingDirectory) {
   const readDockerfile = (relative) => {
+    if (workingDirectory === void 0) return void 0;
     try {
       return readFileSync3(path.resolve(workingDirectory, relative), "utf8");
     } catch {
@@ -27128,7 +27155,8 @@ function annotate(verdict, workingDirectory) {
 }
 function refreshHint(verdict, inputs) {
   const changed = verdict.services.filter((service) => !isCollapsed(service) && service.status !== "error").map((service) => service.name);
-  const some = changed.length > 0 && changed.length < verdict.services.length;
+  const removed = verdict.services.some((service) => service.status === "removed");
+  const some = !removed && changed.length > 0 && changed.length < verdict.services.length;
   const baseline = path.relative(inputs.workingDirectory, inputs.baselinePath);
   return [
     `npx image-size-gate update${some ? ` --services ${changed.join(",")}` : ""}`,

@@ -50,10 +50,26 @@ export async function run(): Promise<void> {
     return;
   }
   const { verdict } = outcome;
+  try {
+    await report(verdict, outcome, inputs);
+  } catch (error) {
+    // Reporting is never the verdict: whatever broke here, the gate still decides below.
+    core.warning(`Reporting failed: ${errorMessage(error)}`);
+  }
+
+  if (!verdict.passed) {
+    core.setFailed(
+      `Image size gate failed:\n${verdict.failures.map((line) => `- ${line}`).join('\n')}`,
+    );
+  }
+}
+
+/** Outputs, JSON report, job summary, annotations and the comment; never decides anything. */
+async function report(verdict: Verdict, outcome: Outcome, inputs: Inputs): Promise<void> {
   const event = readEventContext(process.env, actionsLog);
   const runUrl = workflowRunUrl(process.env);
   const ownPullRequest = pullRequestOfEvent(event);
-  const report = buildJsonReport(verdict, {
+  const jsonReport = buildJsonReport(verdict, {
     generatedAt: new Date().toISOString(),
     mode: inputs.mode,
     runUrl,
@@ -61,7 +77,7 @@ export async function run(): Promise<void> {
   });
   const markdown = renderSummary(verdict, inputs.analyze);
 
-  const reportWritten = await writeJsonReport(inputs.reportPath, report, actionsLog);
+  const reportWritten = await writeJsonReport(inputs.reportPath, jsonReport, actionsLog);
   core.setOutput('passed', String(verdict.passed));
   core.setOutput('report', reportWritten ? inputs.reportPath : '');
   core.setOutput('markdown', markdown);
@@ -74,7 +90,8 @@ export async function run(): Promise<void> {
     // The summary is a report, not the verdict: losing it must not change the outcome.
     core.warning(`Could not write the job summary: ${errorMessage(error)}`);
   }
-  annotate(verdict, inputs.workingDirectory);
+  // Reports merged in mode: report come from another job: never read files they name.
+  annotate(verdict, inputs.mode === 'report' ? undefined : inputs.workingDirectory);
   await publishComment(
     verdict,
     event,
@@ -91,12 +108,6 @@ export async function run(): Promise<void> {
     },
     actionsLog,
   );
-
-  if (!verdict.passed) {
-    core.setFailed(
-      `Image size gate failed:\n${verdict.failures.map((line) => `- ${line}`).join('\n')}`,
-    );
-  }
 }
 
 async function decide(inputs: Inputs): Promise<Outcome> {
@@ -124,8 +135,9 @@ function failedServices(verdict: Verdict): string[] {
     .map((service) => service.name);
 }
 
-function annotate(verdict: Verdict, workingDirectory: string): void {
+function annotate(verdict: Verdict, workingDirectory: string | undefined): void {
   const readDockerfile = (relative: string): string | undefined => {
+    if (workingDirectory === undefined) return undefined;
     try {
       return readFileSync(path.resolve(workingDirectory, relative), 'utf8');
     } catch {
@@ -147,7 +159,9 @@ function refreshHint(verdict: Verdict, inputs: Inputs): string {
   const changed = verdict.services
     .filter((service) => !isCollapsed(service) && service.status !== 'error')
     .map((service) => service.name);
-  const some = changed.length > 0 && changed.length < verdict.services.length;
+  // Only a full update drops a removed service from the baseline.
+  const removed = verdict.services.some((service) => service.status === 'removed');
+  const some = !removed && changed.length > 0 && changed.length < verdict.services.length;
   const baseline = path.relative(inputs.workingDirectory, inputs.baselinePath);
   return [
     `npx image-size-gate update${some ? ` --services ${changed.join(',')}` : ''}`,

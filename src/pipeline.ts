@@ -134,6 +134,10 @@ async function buildAndMeasure(
   knownCompressed: ReadonlyMap<string, number>,
 ): Promise<ServiceOutcome> {
   const { name, limits } = service;
+  // Annotations point at the Dockerfile, relative to the repository root as GitHub wants it.
+  const dockerfile = service.build
+    ? path.relative(inputs.workingDirectory, service.build.dockerfile).split(path.sep).join('/')
+    : undefined;
   const built = await buildService(service, {
     builder,
     globalBuildArgs: inputs.buildArgs,
@@ -141,7 +145,7 @@ async function buildAndMeasure(
     pull: (reference, platform) => ensureImagePresent(deps.docker, reference, platform),
     log: deps.log,
   });
-  if (!built.ok) return { name, limits, error: built.error, stage: 'build' };
+  if (!built.ok) return { name, limits, dockerfile, error: built.error, stage: 'build' };
   try {
     const { baseImage } = built.image;
     const measurement = await measureEngineImage(deps.docker, built.image.reference, {
@@ -155,11 +159,11 @@ async function buildAndMeasure(
     deps.log.info(
       `📏 ${name}: ${formatBytes(measurement.size)} in ${plural(measurement.layers.length, 'layer')}`,
     );
-    return { name, limits, measurement };
+    return { name, limits, dockerfile, measurement };
   } catch (error) {
     const message = errorMessage(error);
     deps.log.warning(`${name}: could not measure ${built.image.reference}: ${message}`);
-    return { name, limits, error: message, stage: 'measure' };
+    return { name, limits, dockerfile, error: message, stage: 'measure' };
   }
 }
 

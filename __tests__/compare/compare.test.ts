@@ -469,6 +469,16 @@ describe('compare: total', () => {
     });
   });
 
+  it('metric compressed with an old baseline lacking compressed sizes: no phantom total growth', () => {
+    const verdict = run({
+      metric: 'compressed',
+      outcomes: [measured('a', base, limits(), base / 3), measured('b', base, limits(), base / 4)],
+      baseline: baselineOf({ a: entry(base), b: entry(base, base / 4) }),
+    });
+    expect(verdict.total.current).toBe(base / 3 + base / 4);
+    expect(verdict.total.change).toBe(0);
+  });
+
   it('a filtered run counts the services it did not build at their baseline size', () => {
     const verdict = run({
       outcomes: [measured('a', base + MB)],

@@ -319,15 +319,22 @@ describe('sticky PR comment (the GitHub API is a local mock server)', () => {
     server.setPullRequest('acme', 'shop', 42, { headSha: HEAD_SHA, headRepository: 'fork/shop' });
     const github = client();
 
-    expect(await verifyPullRequestHead(github, PR, 42, HEAD_SHA)).toEqual({
+    const head = { sha: HEAD_SHA, repository: 'fork/shop' };
+    expect(await verifyPullRequestHead(github, PR, 42, head)).toEqual({
       owner: 'acme',
       repo: 'shop',
       number: 42,
       isFork: true,
       headSha: HEAD_SHA,
     });
-    expect(await verifyPullRequestHead(github, PR, 42, 'b'.repeat(40))).toBeUndefined();
-    await expect(verifyPullRequestHead(github, PR, 43, HEAD_SHA)).rejects.toMatchObject({
+    expect(
+      await verifyPullRequestHead(github, PR, 42, { ...head, sha: 'b'.repeat(40) }),
+    ).toBeUndefined();
+    // The same commit pushed to another fork is not this pull request.
+    expect(
+      await verifyPullRequestHead(github, PR, 42, { ...head, repository: 'attacker/shop' }),
+    ).toBeUndefined();
+    await expect(verifyPullRequestHead(github, PR, 43, head)).rejects.toMatchObject({
       status: 404,
     });
   });

@@ -116,6 +116,28 @@ describe('renderInsights', () => {
     );
   });
 
+  test('hint text from a merged (untrusted) report cannot inject markdown, HTML or mentions', () => {
+    const base = measured();
+    const analysis = base.analysis;
+    if (!analysis) throw new Error('fixture has an analysis');
+    const forged = {
+      ...analysis,
+      hints: [
+        {
+          id: 'build-toolchain' as const,
+          title: '</details>\n\n# Approved by @org/security-team <img src=x>',
+          bytes: 2 * MB,
+          fix: 'Run `rm -rf </code><img src=x>` [here](http://x)',
+          examples: [],
+          layers: [1],
+        },
+      ],
+    };
+    const text = renderInsights(result({ ...base, analysis: forged }), { allLayers: false });
+    expect(text).not.toMatch(/<\/details>|<img|\n# |@org\/|\]\(http/);
+    expect(text).toContain('<code>rm -rf &lt;/code&gt;&lt;img src=x&gt;</code>');
+  });
+
   test('paths from the image cannot inject HTML', () => {
     const text = renderInsights(result(measured()), { allLayers: false });
     expect(text).not.toContain('<img');

@@ -486,7 +486,12 @@ export function computeTotal(
   for (const service of services) {
     if (service.status === 'error') continue;
     current += service.current ?? 0;
-    baseline += service.baseline ?? 0;
+    // A service that has a baseline entry but no comparable number in this metric (an old
+    // baseline without compressed sizes) counts the same on both sides: no phantom growth.
+    const comparable =
+      service.baseline ??
+      (service.status === 'new' || service.status === 'removed' ? 0 : service.current);
+    baseline += comparable ?? 0;
   }
   return {
     baseline,

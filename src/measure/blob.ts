@@ -258,9 +258,6 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 /** ELF files smaller than this are not worth a hint, nor the time to scan them. */
 const ELF_SCAN_MIN_BYTES = 16 * 1024;
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
-/** Section names that only an unstripped binary keeps (`.debug_info`, `.debug_line`, …). */
-const UNSTRIPPED_SECTION_NAMES = [Buffer.from('\0.symtab\0'), Buffer.from('\0.debug_')];
-const NAME_OVERLAP = 16;
 
 /** Records one layer entry; returns a sink when the file's bytes must be looked at (ELF). */
 function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink | undefined {
@@ -299,34 +296,99 @@ function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink 
   });
 }
 
+/** Section header tables larger than this are not an ordinary binary's: skip them. */
+const MAX_SECTION_TABLE_BYTES = 1024 * 1024;
+const SHT_SYMTAB = 2;
+
 /**
- * Looks at a file's bytes as they pass: an ELF file whose section-name table still lists
- * `.symtab` or `.debug_*` was not stripped. Keeps only a few bytes across chunk borders.
+ * Looks at a file's bytes as they pass: an ELF file whose section header table still has a
+ * symbol table (SHT_SYMTAB, which `strip` removes) was not stripped. Reads the ELF header for
+ * where the table is, then keeps only the table's bytes as they stream by.
  */
 function createElfScanner(onDone: (unstripped: boolean) => void): TarEntrySink {
-  let seen = 0;
-  let isElf: boolean | undefined;
-  let found = false;
-  let tail: Buffer = Buffer.alloc(0);
+  let offset = 0;
+  let header: Buffer = Buffer.alloc(0);
+  let table:
+    | {
+        start: number;
+        entrySize: number;
+        count: number;
+        little: boolean;
+        bytes: Buffer;
+        filled: number;
+      }
+    | undefined;
+  let notElf = false;
   return {
     write(chunk) {
-      if (isElf === undefined) {
-        const head = seen === 0 ? chunk : Buffer.concat([tail, chunk]);
-        if (head.length < ELF_MAGIC.length) {
-          tail = head;
-          seen += chunk.length;
+      if (notElf) return;
+      if (!table) {
+        header = Buffer.concat([header, chunk.subarray(0, Math.max(0, 64 - header.length))]);
+        if (
+          header.length >= ELF_MAGIC.length &&
+          !ELF_MAGIC.every((byte, index) => header[index] === byte)
+        ) {
+          notElf = true;
           return;
         }
-        isElf = ELF_MAGIC.every((byte, index) => head[index] === byte);
+        if (header.length >= 64) {
+          table = sectionTable(header);
+          if (!table) notElf = true;
+        }
       }
-      seen += chunk.length;
-      if (!isElf || found) return;
-      const window = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
-      found = UNSTRIPPED_SECTION_NAMES.some((name) => window.includes(name));
-      tail = Buffer.from(window.subarray(Math.max(0, window.length - NAME_OVERLAP)));
+      if (table) {
+        const end = table.start + table.bytes.length;
+        const from = Math.max(table.start, offset);
+        const to = Math.min(end, offset + chunk.length);
+        if (from < to) {
+          chunk.copy(table.bytes, from - table.start, from - offset, to - offset);
+          table.filled += to - from;
+        }
+      }
+      offset += chunk.length;
     },
     end() {
-      onDone(isElf === true && found);
+      if (notElf || !table || table.filled < table.bytes.length) {
+        onDone(false);
+        return;
+      }
+      const { bytes, entrySize, count, little } = table;
+      let symbols = false;
+      for (let index = 0; index < count && !symbols; index += 1) {
+        const type = little
+          ? bytes.readUInt32LE(index * entrySize + 4)
+          : bytes.readUInt32BE(index * entrySize + 4);
+        symbols = type === SHT_SYMTAB;
+      }
+      onDone(symbols);
     },
   };
+}
+
+/** Where the section header table is, from the 64-byte ELF header; undefined if unusable. */
+function sectionTable(header: Buffer):
+  | {
+      start: number;
+      entrySize: number;
+      count: number;
+      little: boolean;
+      bytes: Buffer;
+      filled: number;
+    }
+  | undefined {
+  const is64 = header[4] === 2;
+  const little = header[5] === 1;
+  const u16 = (at: number): number => (little ? header.readUInt16LE(at) : header.readUInt16BE(at));
+  const start = is64
+    ? Number(little ? header.readBigUInt64LE(0x28) : header.readBigUInt64BE(0x28))
+    : little
+      ? header.readUInt32LE(0x20)
+      : header.readUInt32BE(0x20);
+  const entrySize = u16(is64 ? 0x3a : 0x2e);
+  const count = u16(is64 ? 0x3c : 0x30);
+  const length = entrySize * count;
+  if (start === 0 || count === 0 || entrySize < 8 || length > MAX_SECTION_TABLE_BYTES) {
+    return undefined;
+  }
+  return { start, entrySize, count, little, bytes: Buffer.alloc(length), filled: 0 };
 }

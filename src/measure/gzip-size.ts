@@ -74,10 +74,7 @@ export class GzipSizeEstimator {
 
   constructor(options: GzipSizeEstimatorOptions = {}) {
     this.blockBytes = positiveInteger(options.blockBytes ?? DEFAULT_GZIP_BLOCK_BYTES, 'blockBytes');
-    this.concurrency = positiveInteger(
-      options.concurrency ?? os.availableParallelism(),
-      'concurrency',
-    );
+    this.concurrency = positiveInteger(options.concurrency ?? defaultConcurrency(), 'concurrency');
     this.level = options.level ?? 6;
     if (!Number.isInteger(this.level) || this.level < 0 || this.level > 9) {
       throw new RangeError(`GzipSizeEstimator: level must be 0 to 9, not ${this.level}`);
@@ -202,4 +199,13 @@ function positiveInteger(value: number, name: string): number {
     throw new RangeError(`GzipSizeEstimator: ${name} must be a positive integer, not ${value}`);
   }
   return value;
+}
+
+/**
+ * zlib work runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise):
+ * more blocks in flight than threads would only wait in memory.
+ */
+function defaultConcurrency(): number {
+  const pool = Number(process.env['UV_THREADPOOL_SIZE']) || 4;
+  return Math.max(1, Math.min(os.availableParallelism(), pool));
 }

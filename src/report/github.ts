@@ -248,14 +248,19 @@ export async function verifyPullRequestHead(
   client: GitHubClient,
   repository: { readonly owner: string; readonly repo: string },
   number: number,
-  headSha: string,
+  head: { readonly sha: string; readonly repository: string },
 ): Promise<PullRequestContext | undefined> {
   const { data } = await client.rest.pulls.get({
     owner: repository.owner,
     repo: repository.repo,
     pull_number: number,
   });
-  if (data.head.sha.toLowerCase() !== headSha.toLowerCase()) return undefined;
+  if (data.head.sha.toLowerCase() !== head.sha.toLowerCase()) return undefined;
+  // The same commit can be pushed to any fork: the pull request must come from the repository
+  // the measuring run checked out, or a forged report could send the comment elsewhere.
+  if ((data.head.repo?.full_name ?? '').toLowerCase() !== head.repository.toLowerCase()) {
+    return undefined;
+  }
   const headRepository = data.head.repo?.full_name;
   const baseRepository = data.base.repo.full_name;
   return {

@@ -90,13 +90,24 @@ function largestFiles(
       `- layer ${index + 1} (${code(shorten(layer.instruction))}): ${files.map(sized).join(', ')}`,
     );
   }
-  return lines.length > 0 ? ['**Largest files added:**', ...lines] : [];
+  return lines.length > 0 ? ['**Largest files in the layers that grew:**', ...lines] : [];
 }
 
-/** Titles and fixes are our own text (with intended `code`); only the paths are escaped. */
+/**
+ * Hint texts are ours, but a merged report (`mode: report`) brings them from a job that ran
+ * untrusted code: they are escaped like everything else, with `backtick` spans kept as code.
+ */
 function hintLine(hint: Hint): string {
   const examples = hint.examples.slice(0, EXAMPLES_PER_HINT).map(sized).join(', ');
-  return `💡 **${hint.title}** (${formatBytes(hint.bytes)}): ${hint.fix}${examples ? ` For example ${examples}.` : ''}`;
+  return `💡 **${escapeWithCode(hint.title)}** (${formatBytes(hint.bytes)}): ${escapeWithCode(hint.fix)}${examples ? ` For example ${examples}.` : ''}`;
+}
+
+/** Escapes text; spans between backticks become `<code>` elements with escaped content. */
+function escapeWithCode(text: string): string {
+  return text
+    .split('`')
+    .map((part, index) => (index % 2 === 1 ? code(part) : escapeMarkdown(part)))
+    .join('');
 }
 
 function sized(entry: SizedPath): string {

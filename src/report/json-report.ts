@@ -12,6 +12,7 @@ import type {
 import { InputError, errorMessage } from '../errors.js';
 import type { HintId, ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
+import { SERVICE_NAME_PATTERN } from '../services/config.js';
 import type { Metric } from '../services/types.js';
 
 /**
@@ -368,7 +369,9 @@ export function parseJsonReport(text: string, file: string): JsonReport {
 function parseService(service: ObjectReader): JsonServiceReport {
   const read = service.reader;
   return {
-    name: service.string('name'),
+    // A merged report comes from a job that ran untrusted code: names go into commands we
+    // print, paths into file reads, so both must look like what this action writes.
+    name: serviceName(service),
     status: service.oneOf('status', STATUSES),
     baseline: service.nullable('baseline', (value, key) => read.bytes(value, key)),
     current: service.nullable('current', (value, key) => read.bytes(value, key)),
@@ -378,7 +381,9 @@ function parseService(service: ObjectReader): JsonServiceReport {
     reasons: service.list('reasons', (item) => item.self((value, key) => read.string(value, key))),
     error: service.nullable('error', (value, key) => read.string(value, key)),
     image: service.nullable('image', (value, key) => parseImage(read.object(value, key))),
-    dockerfile: service.nullable('dockerfile', (value, key) => read.string(value, key)),
+    dockerfile: service.nullable('dockerfile', (value, key) =>
+      repositoryPath(read.string(value, key), key, read),
+    ),
     breaches: service.list('breaches', (item) => {
       const breach = item.asObject();
       return { kind: breach.oneOf('kind', BREACH_KINDS), reason: breach.string('reason') };
@@ -418,6 +423,22 @@ function parseImage(image: ObjectReader): JsonImage {
       };
     }),
   };
+}
+
+function serviceName(service: ObjectReader): string {
+  const name = service.string('name');
+  if (!SERVICE_NAME_PATTERN.test(name)) {
+    service.reader.fail(service.key('name'), name, 'is not a service name');
+  }
+  return name;
+}
+
+function repositoryPath(value: string, key: string, read: ReportReader): string {
+  const segments = value.split(/[\\/]/);
+  if (value.startsWith('/') || /^[A-Za-z]:/.test(value) || segments.includes('..')) {
+    read.fail(key, value, 'must be a path inside the repository');
+  }
+  return value;
 }
 
 const HINT_IDS: readonly HintId[] = [

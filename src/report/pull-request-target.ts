@@ -63,6 +63,9 @@ export async function resolveCommentTarget(
   }
   const run = readWorkflowRunContext(event.payload);
   if (!run) return { kind: 'none', why: 'the workflow_run payload could not be read' };
+  if (run.event !== 'pull_request' && run.event !== 'pull_request_target') {
+    return { kind: 'none', why: `the triggering run was a ${run.event} run, not a pull request's` };
+  }
   const numbers = [...new Set(reported.map((pullRequest) => pullRequest.number))];
   const [number] = numbers;
   if (number === undefined) {
@@ -78,11 +81,14 @@ export async function resolveCommentTarget(
     };
   }
   const [owner = '', repo = ''] = event.repository.split('/');
-  const verified = await verifyPullRequestHead(client, { owner, repo }, number, run.headSha);
+  const verified = await verifyPullRequestHead(client, { owner, repo }, number, {
+    sha: run.headSha,
+    repository: run.headRepository,
+  });
   if (!verified) {
     return {
       kind: 'none',
-      why: `pull request #${number} is not at ${run.headSha.slice(0, 12)}, the commit the triggering run measured`,
+      why: `pull request #${number} is not at ${run.headSha.slice(0, 12)} from ${run.headRepository}, the commit the triggering run measured`,
     };
   }
   return { kind: 'pull-request', context: verified };

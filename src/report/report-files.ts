@@ -50,8 +50,13 @@ export async function mergeReportFiles(
   const reports = await Promise.all(
     files.map(async (file) => parseJsonReport(await readFile(file, 'utf8'), file)),
   );
+  // Without the input, the shards' own total budget (from their config) still applies.
+  const totalBudget =
+    options.totalBudget ??
+    reports.map((report) => report.total.budget).find((budget) => budget !== null) ??
+    undefined;
   return {
-    verdict: verdictFromReports(reports, options),
+    verdict: verdictFromReports(reports, { ...options, totalBudget }),
     files,
     pullRequests: reports.flatMap((report) => (report.pullRequest ? [report.pullRequest] : [])),
   };

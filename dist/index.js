@@ -21799,7 +21799,12 @@ function findInstructionLine(dockerfile, instruction) {
   return void 0;
 }
 var CONTINUATION = /\\\s*$/;
+var UNRECORDED_FLAGS = /\s--(?:from|chown|chmod|link|parents|exclude)(?:=\S+)?(?=\s)/g;
 function sameInstruction(written, recorded) {
+  if (sameWords(written, recorded)) return true;
+  return /^(COPY|ADD)\s/i.test(written) && sameWords(written.replace(UNRECORDED_FLAGS, ""), recorded);
+}
+function sameWords(written, recorded) {
   const [writtenKeyword = "", ...writtenRest] = written.split(" ");
   const [recordedKeyword = "", ...recordedRest] = recorded.split(" ");
   return writtenKeyword.toUpperCase() === recordedKeyword.toUpperCase() && writtenRest.join(" ") === recordedRest.join(" ");

@@ -20,6 +20,8 @@ describe('findInstructionLine', () => {
     ['RUN apt-get update && apt-get install -y gcc', 3],
     ['COPY src/ /src/', 6],
     ['COPY --from=build /src/app /app', 9],
+    // BuildKit records a COPY --from without the flag.
+    ['COPY /src/app /app', 9],
     ['RUN apt-get update', 10],
     ['RUN   apt-get   update', 10],
     ['RUN make', undefined],

@@ -82,7 +82,17 @@ export function findInstructionLine(dockerfile: string, instruction: string): nu
 
 const CONTINUATION = /\\\s*$/;
 
+/** Flags BuildKit leaves out of the history it records (`COPY --from=build a b` → `COPY a b`). */
+const UNRECORDED_FLAGS = /\s--(?:from|chown|chmod|link|parents|exclude)(?:=\S+)?(?=\s)/g;
+
 function sameInstruction(written: string, recorded: string): boolean {
+  if (sameWords(written, recorded)) return true;
+  return (
+    /^(COPY|ADD)\s/i.test(written) && sameWords(written.replace(UNRECORDED_FLAGS, ''), recorded)
+  );
+}
+
+function sameWords(written: string, recorded: string): boolean {
   const [writtenKeyword = '', ...writtenRest] = written.split(' ');
   const [recordedKeyword = '', ...recordedRest] = recorded.split(' ');
   return (

@@ -23,7 +23,6 @@ import {
   isCollapsed,
   isObject,
   mergeReportFiles,
-  normalizeInstruction,
   optionalString,
   parseInputs,
   plural,
@@ -33,9 +32,10 @@ import {
   renderTableNotes,
   require_docker,
   runGate,
+  shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-EKIFG7CL.js";
+} from "./chunk-ZFHSB722.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21871,7 +21871,7 @@ function largestFiles(service, measurement, options) {
     const layer = measurement.layers[index];
     if (files.length === 0 || !layer || layer.base) continue;
     lines.push(
-      `- layer ${index + 1} (${code(shorten(layer.instruction))}): ${files.map(sized).join(", ")}`
+      `- layer ${index + 1} (${code(shortInstruction(layer.instruction))}): ${files.map(sized).join(", ")}`
     );
   }
   return lines.length > 0 ? ["**Largest files in the layers that grew:**", ...lines] : [];
@@ -21892,9 +21892,6 @@ function code(text) {
 function pathCode(path2) {
   return code(`/${path2.replace(/^\/+/, "")}`);
 }
-function shorten(instruction) {
-  return instruction.length > 80 ? `${instruction.slice(0, 77)}\u2026` : instruction;
-}
 function percent(fraction) {
   return `${(fraction * 100).toFixed(1)}%`;
 }
@@ -21902,7 +21899,6 @@ function percent(fraction) {
 // src/report/comment.ts
 var COMMENT_MAX_LENGTH = 65e3;
 var MAX_LAYER_ROWS = 20;
-var MAX_INSTRUCTION_LENGTH = 100;
 var LAYER_HEADER = "| Layer (instruction) | Baseline | This PR | Change |\n|:--|--:|--:|--:|";
 function commentMarker(key) {
   const encoded = Array.from(
@@ -22081,10 +22077,6 @@ function layerRow(layer) {
     change
   ];
   return `| ${cells.join(" | ")} |`;
-}
-function shortInstruction(instruction) {
-  const characters = Array.from(normalizeInstruction(instruction));
-  return characters.length > MAX_INSTRUCTION_LENGTH ? `${characters.slice(0, MAX_INSTRUCTION_LENGTH - 1).join("")}\u2026` : characters.join("");
 }
 function mainTable(shown, verdict, rows) {
   const table = renderServiceTable(shown.slice(0, rows), verdict.total, "This PR");

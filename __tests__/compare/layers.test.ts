@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { BaselineLayer } from '../../src/baseline/types.js';
 import {
   diffLayers,
-  normalizeInstruction,
+  comparableInstruction,
   type LayerChangeKind,
 } from '../../src/compare/layers.js';
 import type { LayerMeasurement } from '../../src/measure/types.js';
@@ -226,7 +226,7 @@ describe('diffLayers', () => {
   });
 });
 
-describe('normalizeInstruction', () => {
+describe('comparableInstruction', () => {
   it.each([
     ['RUN  a \n\t b ', 'RUN a b'],
     [`COPY file:${HASH_A} in /app`, 'COPY file:… in /app'],
@@ -234,6 +234,6 @@ describe('normalizeInstruction', () => {
     [`COPY multi:${HASH_A} in /x/`, 'COPY multi:… in /x/'],
     ['COPY file:abc in /app', 'COPY file:abc in /app'],
   ])('%j → %j', (input, expected) => {
-    expect(normalizeInstruction(input)).toBe(expected);
+    expect(comparableInstruction(input)).toBe(expected);
   });
 });

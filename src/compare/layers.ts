@@ -25,7 +25,7 @@ type Layer = Pick<LayerMeasurement, 'diffId' | 'size' | 'instruction' | 'base'>;
 const CONTENT_HASH = /\b(file|dir|multi):[0-9a-f]{64}\b/g;
 
 /** The instruction text layers are matched by: whitespace collapsed, content hashes elided. */
-export function normalizeInstruction(instruction: string): string {
+export function comparableInstruction(instruction: string): string {
   return instruction.replace(/\s+/g, ' ').trim().replace(CONTENT_HASH, '$1:…');
 }
 
@@ -41,8 +41,8 @@ export function diffLayers(
   current: readonly LayerMeasurement[],
   baseline: readonly BaselineLayer[],
 ): LayerChange[] {
-  const currentKeys = current.map((layer) => normalizeInstruction(layer.instruction));
-  const baselineKeys = baseline.map((layer) => normalizeInstruction(layer.instruction));
+  const currentKeys = current.map((layer) => comparableInstruction(layer.instruction));
+  const baselineKeys = baseline.map((layer) => comparableInstruction(layer.instruction));
   const n = current.length;
   const m = baseline.length;
   // Each match scores `bonus` plus 1 more when the diffIDs agree: as many matches as possible

@@ -43,6 +43,8 @@ export interface AnalyseOptions {
   readonly topDirectories?: number;
   /** Shadowed file versions listed (default 20). */
   readonly topWasted?: number;
+  /** The layers already replayed (`stackLayers`), so the hints can share one replay. */
+  readonly stack?: LayerStack;
 }
 
 /** A regular file as the final filesystem has it. */
@@ -222,7 +224,7 @@ export function analyseImage(
   options: AnalyseOptions = {},
 ): ImageAnalysis {
   const { topFiles = 10, topDirectories = 10, topWasted = 20 } = options;
-  const stack = stackLayers(layers);
+  const stack = options.stack ?? stackLayers(layers);
   const wastedBytes = stack.shadowed.reduce((sum, version) => sum + version.bytes, 0);
   return {
     wastedBytes,

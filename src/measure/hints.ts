@@ -5,6 +5,7 @@ import {
   stackLayers,
   topN,
   type FinalFile,
+  type LayerStack,
 } from './analysis.js';
 
 /*
@@ -35,6 +36,8 @@ export interface HintOptions {
   readonly baseLayers?: number;
   /** Smallest hint worth reporting, in bytes (default 1 MB = 1_000_000). */
   readonly minBytes?: number;
+  /** The layers already replayed for the analysis (`stackLayers`): not replayed again. */
+  readonly stack?: LayerStack;
 }
 
 const DEFAULT_MIN_BYTES = 1_000_000;
@@ -296,7 +299,7 @@ export function findHints(
     );
   }
   const { baseLayers = 0, minBytes = DEFAULT_MIN_BYTES } = options;
-  const stack = stackLayers(layers);
+  const stack = options.stack ?? stackLayers(layers);
   const hasManifest = manifestLookup(layers);
   const groups = new Map<string, HintGroup>();
   const groupOf = (family: FamilyName, layer: number): HintGroup => {

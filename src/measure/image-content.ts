@@ -9,7 +9,7 @@ import {
   stringArray,
   type JsonObject,
 } from '../json-guards.js';
-import { analyseImage } from './analysis.js';
+import { analyseImage, stackLayers } from './analysis.js';
 import {
   createBlobSink,
   type BlobContent,
@@ -174,7 +174,9 @@ async function resolveImage(
   const compressedLayers = layers.map((layer) => layer.compressed);
   const allCompressed = compressedLayers.every((bytes) => bytes !== undefined);
   const files = stats.map((layer) => layer.files ?? []);
-  const analysis = options.analyse ? analyseImage(files) : undefined;
+  // One replay of the layers serves both the analysis and the hints.
+  const stack = options.analyse ? stackLayers(files) : undefined;
+  const analysis = stack ? analyseImage(files, { stack }) : undefined;
   return {
     imageId: located.imageId,
     size: layers.reduce((sum, layer) => sum + layer.size, 0),
@@ -190,7 +192,7 @@ async function resolveImage(
     layers,
     ...(options.baseImage && baseLayers > 0 ? { baseImage: options.baseImage } : {}),
     ...(analysis
-      ? { analysis: { ...analysis, hints: findHints(files, analysis, { baseLayers }) } }
+      ? { analysis: { ...analysis, hints: findHints(files, analysis, { baseLayers, stack }) } }
       : {}),
   };
 }

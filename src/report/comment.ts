@@ -1,6 +1,5 @@
 import { compareNames } from '../compare/compare.js';
-import { renderInsights } from './insights.js';
-import { diffLayers, normalizeInstruction, type LayerChange } from '../compare/layers.js';
+import { diffLayers, type LayerChange } from '../compare/layers.js';
 import type { ServiceResult, Status, Verdict } from '../compare/types.js';
 import type { Metric } from '../services/types.js';
 import { formatBytes, formatSignedBytes } from '../units.js';
@@ -14,8 +13,10 @@ import {
   renderHeadline,
   renderTableNotes,
   renderServiceTable,
+  shortInstruction,
   unchangedSummary,
 } from './markdown.js';
+import { renderInsights } from './insights.js';
 
 export interface CommentOptions {
   /** The `comment-key` input; may be empty. Goes into the hidden marker. */
@@ -35,8 +36,6 @@ export interface CommentOptions {
 export const COMMENT_MAX_LENGTH = 65_000;
 /** Changed layers listed per service; the rest are summed up in one line. */
 const MAX_LAYER_ROWS = 20;
-/** Instructions longer than this (in characters) are cut with `…`. */
-const MAX_INSTRUCTION_LENGTH = 100;
 const LAYER_HEADER = '| Layer (instruction) | Baseline | This PR | Change |\n|:--|--:|--:|--:|';
 
 /**
@@ -302,13 +301,6 @@ function layerRow(layer: LayerChange): string {
     change,
   ];
   return `| ${cells.join(' | ')} |`;
-}
-
-function shortInstruction(instruction: string): string {
-  const characters = Array.from(normalizeInstruction(instruction));
-  return characters.length > MAX_INSTRUCTION_LENGTH
-    ? `${characters.slice(0, MAX_INSTRUCTION_LENGTH - 1).join('')}…`
-    : characters.join('');
 }
 
 function mainTable(shown: readonly ServiceResult[], verdict: Verdict, rows: number): string {

@@ -2,7 +2,7 @@ import type { ServiceResult } from '../compare/types.js';
 import type { Hint, SizedPath } from '../measure/analysis-types.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import { formatBytes } from '../units.js';
-import { escapeMarkdown } from './markdown.js';
+import { escapeMarkdown, shortInstruction } from './markdown.js';
 
 /** Files shown per grown layer, wasted files and hint examples shown per service. */
 const FILES_PER_LAYER = 5;
@@ -87,7 +87,7 @@ function largestFiles(
     const layer = measurement.layers[index];
     if (files.length === 0 || !layer || layer.base) continue;
     lines.push(
-      `- layer ${index + 1} (${code(shorten(layer.instruction))}): ${files.map(sized).join(', ')}`,
+      `- layer ${index + 1} (${code(shortInstruction(layer.instruction))}): ${files.map(sized).join(', ')}`,
     );
   }
   return lines.length > 0 ? ['**Largest files in the layers that grew:**', ...lines] : [];
@@ -122,10 +122,6 @@ function code(text: string): string {
 /** An image path, shown absolute as it is inside the container. */
 function pathCode(path: string): string {
   return code(`/${path.replace(/^\/+/, '')}`);
-}
-
-function shorten(instruction: string): string {
-  return instruction.length > 80 ? `${instruction.slice(0, 77)}…` : instruction;
 }
 
 function percent(fraction: number): string {

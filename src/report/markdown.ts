@@ -1,3 +1,4 @@
+import { comparableInstruction } from '../compare/layers.js';
 import type { ServiceResult, Status, TotalResult, Verdict } from '../compare/types.js';
 import { formatBytes, formatPercentChange, formatSignedBytes } from '../units.js';
 import { renderSizeChart } from './chart.js';
@@ -91,7 +92,6 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions = {}):
   return `${blocks.join('\n\n')}\n`;
 }
 
-/** The line that says which number the sizes are, when it is not the plain uncompressed one. */
 /** What a reader must know to read the numbers: the metric, and services counted unbuilt. */
 export function renderTableNotes(verdict: Verdict): string | undefined {
   const notes: string[] = [];
@@ -330,4 +330,15 @@ function padEnd(text: string, width: number): string {
 
 function padStart(text: string, width: number): string {
   return ' '.repeat(Math.max(0, width - textWidth(text))) + text;
+}
+
+/** Instructions longer than this (in characters) are cut with `…`. */
+const MAX_INSTRUCTION_LENGTH = 100;
+
+/** An instruction as one short line: whitespace collapsed, long commands cut with …. */
+export function shortInstruction(instruction: string): string {
+  const characters = Array.from(comparableInstruction(instruction));
+  return characters.length > MAX_INSTRUCTION_LENGTH
+    ? `${characters.slice(0, MAX_INSTRUCTION_LENGTH - 1).join('')}…`
+    : characters.join('');
 }

@@ -217,6 +217,7 @@ describeWithBase('why it grew, on real images', () => {
       globalBuildArgs: {},
       platform: undefined,
       tag: otherBase,
+      runTag: otherBase,
     });
 
     const root = await repository({

@@ -105,8 +105,9 @@ export async function buildBenchImage(context: string, tag: string): Promise<str
     globalBuildArgs: {},
     platform: undefined,
     tag,
+    runTag: tag,
   });
-  return outcome.imageId;
+  return outcome.reference;
 }
 
 async function measure(task: Extract<BenchTask, { kind: 'measure' }>): Promise<TaskOutcome> {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/baseline.js';
@@ -74,8 +75,9 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     ? await chooseBuilder(inputs, deps)
     : undefined;
 
+  const runTagVersion = `run-${randomBytes(6).toString('hex')}`;
   const outcomes = await mapWithConcurrency(plan.selected, inputs.parallel, (service) =>
-    buildAndMeasure(service, builder, inputs, deps, knownCompressed),
+    buildAndMeasure(service, builder, inputs, deps, { knownCompressed, runTagVersion }),
   );
 
   const metric = inputs.metric ?? plan.settings.metric ?? 'uncompressed';
@@ -131,8 +133,9 @@ async function buildAndMeasure(
   builder: ImageBuilder | undefined,
   inputs: Inputs,
   deps: GateDependencies,
-  knownCompressed: ReadonlyMap<string, number>,
+  run: { readonly knownCompressed: ReadonlyMap<string, number>; readonly runTagVersion: string },
 ): Promise<ServiceOutcome> {
+  const { knownCompressed } = run;
   const { name, limits } = service;
   // Annotations point at the Dockerfile, relative to the repository root as GitHub wants it.
   const dockerfile = service.build
@@ -142,6 +145,7 @@ async function buildAndMeasure(
     builder,
     globalBuildArgs: inputs.buildArgs,
     platform: inputs.platform,
+    runTagVersion: run.runTagVersion,
     pull: (reference, platform) => ensureImagePresent(deps.docker, reference, platform),
     log: deps.log,
   });
@@ -156,6 +160,12 @@ async function buildAndMeasure(
       baseImage,
       baseLayerDiffIds: baseImage ? await baseLayerDiffIds(deps.docker, baseImage) : undefined,
     });
+    const expected = built.image.configDigest;
+    if (expected !== undefined && expected !== measurement.imageId) {
+      throw new Error(
+        `${built.image.reference} names image ${measurement.imageId}, not the ${expected} this run built: another build replaced the tag during the run`,
+      );
+    }
     deps.log.info(
       `📏 ${name}: ${formatBytes(measurement.size)} in ${plural(measurement.layers.length, 'layer')}`,
     );
@@ -164,6 +174,17 @@ async function buildAndMeasure(
     const message = errorMessage(error);
     deps.log.warning(`${name}: could not measure ${built.image.reference}: ${message}`);
     return { name, limits, dockerfile, error: message, stage: 'measure' };
+  } finally {
+    if (built.image.method !== 'prebuilt') await removeRunTag(deps, built.image.reference);
+  }
+}
+
+/** The run tag only named the image for measuring; `:latest` stays for people. */
+async function removeRunTag(deps: GateDependencies, reference: string): Promise<void> {
+  try {
+    await deps.docker.getImage(reference).remove({ noprune: true });
+  } catch (error) {
+    deps.log.info(`Could not remove the tag ${reference}: ${errorMessage(error)}`);
   }
 }
 

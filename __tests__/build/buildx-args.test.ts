@@ -62,10 +62,12 @@ function request(overrides: ArgvCase['request'], env: ProcessEnvironment): Build
 
 const CASES: ArgvCase[] = [
   {
-    name: 'a local tag follows the Dockerfile',
-    request: { tag: 'image-size-gate/api:latest' },
+    name: 'local tags follow the Dockerfile, the run tag first',
+    request: { tags: ['image-size-gate/api:run-1', 'image-size-gate/api:latest'] },
     args: [
       ...HEAD,
+      '--tag',
+      'image-size-gate/api:run-1',
       '--tag',
       'image-size-gate/api:latest',
       ...OUTPUTS,

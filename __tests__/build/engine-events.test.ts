@@ -127,12 +127,12 @@ describe('imageTag', () => {
   });
 
   test('names differing only in case get different tags', () => {
-    const tags = ['web', 'Web', 'WEB', 'wEb'].map(imageTag);
+    const tags = ['web', 'Web', 'WEB', 'wEb'].map((name) => imageTag(name));
     expect(new Set(tags).size).toBe(4);
   });
 
   test('names that clean to the same text get different tags', () => {
-    const tags = ['my-app', 'my_app', 'my.app', 'My-App', 'my--app'].map(imageTag);
+    const tags = ['my-app', 'my_app', 'my.app', 'My-App', 'my--app'].map((name) => imageTag(name));
     expect(new Set(tags).size).toBe(5);
   });
 

@@ -31,13 +31,16 @@ async function buildFixture(
   const context = await tempDirectory(name);
   const contentBytes = await writeFixture(context, files);
   await writeFile(path.join(context, 'Dockerfile'), dockerfile);
-  const { imageId } = await buildWithEngine(engine, {
+  const { reference } = await buildWithEngine(engine, {
     serviceName: name,
     build: { context, dockerfile: path.join(context, 'Dockerfile'), target: undefined, args: {} },
     globalBuildArgs: {},
     platform: undefined,
     tag: `image-size-gate-test/${name}:latest`,
+    runTag: `image-size-gate-test/${name}:latest`,
   });
+  // On the classic store the image ID is the config digest, which the measurement reports.
+  const imageId = (await engine.getImage(reference).inspect()).Id;
   return { imageId, contentBytes };
 }
 

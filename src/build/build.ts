@@ -14,6 +14,8 @@ export interface BuildSettings {
   readonly globalBuildArgs: Readonly<Record<string, string>>;
   /** The run-wide `platform` input; a service's own platform wins. */
   readonly platform: string | undefined;
+  /** Names this run's tags (`image-size-gate/<service>:<runTagVersion>`), e.g. `run-1a2b3c4d`. */
+  readonly runTagVersion: string;
   /** Makes a prebuilt image available in the engine (pulls it when missing). */
   readonly pull: (reference: string, platform: string | undefined) => Promise<'present' | 'pulled'>;
   readonly log: Log;
@@ -57,6 +59,7 @@ export async function buildService(
       globalBuildArgs: settings.globalBuildArgs,
       platform,
       tag: imageTag(service.name),
+      runTag: imageTag(service.name, settings.runTagVersion),
     });
     log.block(`${service.name}: build log`, outcome.logLines);
     log.info(`✔ ${service.name}: built in ${seconds(started)}`);
@@ -66,7 +69,14 @@ export async function buildService(
     );
     return {
       ok: true,
-      image: { service, reference: outcome.imageId, method: builder.method, platform, baseImage },
+      image: {
+        service,
+        reference: outcome.reference,
+        configDigest: outcome.configDigest,
+        method: builder.method,
+        platform,
+        baseImage,
+      },
     };
   } catch (error) {
     const lines = error instanceof BuildFailure ? error.logLines : [];
@@ -83,7 +93,7 @@ export async function buildService(
 }
 
 /** A valid, collision-free local tag for a service name (tags must be lowercase). */
-export function imageTag(serviceName: string): string {
+export function imageTag(serviceName: string, version = 'latest'): string {
   const cleaned = serviceName
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -92,7 +102,7 @@ export function imageTag(serviceName: string): string {
     cleaned === serviceName && cleaned !== ''
       ? ''
       : `-${createHash('sha256').update(serviceName).digest('hex').slice(0, 8)}`;
-  return `image-size-gate/${cleaned || 'service'}${suffix}:latest`;
+  return `image-size-gate/${cleaned || 'service'}${suffix}:${version}`;
 }
 
 function describeMethod(method: ImageBuilder['method']): string {

@@ -19,8 +19,8 @@ export interface BuildxRequest {
   /** From `readGhaCacheEnvironment(process.env)`, read once per run. */
   readonly cacheEnvironment: GhaCacheEnvironment;
   readonly iidFile: string;
-  /** A local tag for the loaded image, so a person can find it after the run. */
-  readonly tag?: string | undefined;
+  /** Local tags for the loaded image: the one it is measured by, and one for people. */
+  readonly tags?: readonly string[] | undefined;
 }
 
 export interface BuildxPlan {
@@ -37,7 +37,7 @@ export function buildxBuildArgs(request: BuildxRequest): BuildxPlan {
   const args = ['buildx', 'build'];
   if (builder !== undefined && builder !== '') args.push('--builder', builder);
   args.push('--file', build.dockerfile);
-  if (request.tag !== undefined && request.tag !== '') args.push('--tag', request.tag);
+  for (const tag of request.tags ?? []) if (tag !== '') args.push('--tag', tag);
   if (build.target !== undefined && build.target !== '') args.push('--target', build.target);
   if (platform !== undefined && platform !== '') args.push('--platform', platform);
   for (const [key, value] of sortedEntries(mergeBuildArgs(request.globalBuildArgs, build.args))) {

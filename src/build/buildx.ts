@@ -28,12 +28,14 @@ export async function detectBuildx(
   env: ProcessEnvironment,
   log: Log,
 ): Promise<BuildxDetection> {
-  const version = await exec('docker', ['buildx', 'version']);
+  // Every docker call sees the same environment (DOCKER_HOST, DOCKER_CONFIG, the cache variables).
+  const childEnv = buildxEnv(env);
+  const version = await exec('docker', ['buildx', 'version'], { env: childEnv });
   if (version.exitCode !== 0) return { available: false, reason: 'docker buildx is not installed' };
   const buildxVersion = parseBuildxVersion(version.stdout);
 
   const inspectArgs = ['buildx', 'inspect', ...(settings.builder ? [settings.builder] : [])];
-  const inspect = await exec('docker', inspectArgs);
+  const inspect = await exec('docker', inspectArgs, { env: childEnv });
   if (inspect.exitCode !== 0) {
     const detail = (inspect.stderr.trim() || inspect.stdout.trim()).split('\n').at(-1) ?? '';
     return {
@@ -42,13 +44,20 @@ export async function detectBuildx(
     };
   }
   const builderInfo = parseBuildxInspect(inspect.stdout);
+  const cacheEnvironment = readGhaCacheEnvironment(env);
   let cache = settings.cache;
-  if (cache === 'gha') {
+  // Without the runner's variables the cache is off anyway, and buildx-args says why once.
+  if (
+    cache === 'gha' &&
+    cacheEnvironment.missing.length === 0 &&
+    cacheEnvironment.mode !== 'none'
+  ) {
     const capability = assessGhaCache({
+      serviceVersion: cacheEnvironment.serviceVersion,
       buildxVersion,
       buildkitVersion: builderInfo?.buildkitVersion,
       driver: builderInfo?.driver,
-      containerdStore: await usesContainerdStore(exec),
+      containerdStore: await usesContainerdStore(exec, childEnv),
     });
     if (!capability.ok) {
       log.warning(`The GitHub Actions cache is off for this run. ${capability.reasons.join(' ')}`);
@@ -60,7 +69,6 @@ export async function detectBuildx(
     `Building with docker buildx ${buildxVersion ?? '(unknown version)'}, builder ${builderInfo?.name ?? 'default'} (${builderInfo?.driver ?? 'unknown driver'}), cache ${cache === 'gha' ? 'gha' : 'off'}.`,
   );
 
-  const cacheEnvironment = readGhaCacheEnvironment(env);
   const reported = new Set<string>();
   const builder: ImageBuilder = {
     method: 'buildx',
@@ -77,13 +85,13 @@ export async function detectBuildx(
           cacheScopePrefix: settings.cacheScope,
           cacheEnvironment,
           iidFile: path.join(workDirectory, 'iid'),
-          tag: job.tag,
+          tags: [job.runTag, job.tag],
         });
         for (const warning of plan.warnings) {
           if (!reported.has(warning)) log.warning(warning);
           reported.add(warning);
         }
-        const result = await exec('docker', plan.args, { env: buildxEnv(env) });
+        const result = await exec('docker', plan.args, { env: childEnv });
         // buildx writes its progress to stderr.
         const logLines = `${result.stdout}\n${result.stderr}`
           .split('\n')
@@ -94,8 +102,8 @@ export async function detectBuildx(
             logLines,
           );
         }
-        const imageId = (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
-        return { imageId, logLines };
+        const configDigest = (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
+        return { reference: job.runTag, configDigest, logLines };
       } finally {
         await rm(workDirectory, { recursive: true, force: true });
       }
@@ -104,8 +112,8 @@ export async function detectBuildx(
   return { available: true, builder };
 }
 
-async function usesContainerdStore(exec: Exec): Promise<boolean> {
-  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+async function usesContainerdStore(exec: Exec, env: Record<string, string>): Promise<boolean> {
+  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
   return info.exitCode === 0 && info.stdout.includes('io.containerd.snapshotter');
 }
 

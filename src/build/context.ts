@@ -23,20 +23,7 @@ export interface BuildContextArchive {
  * `.dockerignore` always sent, even from an ignored folder or from outside the context.
  */
 export function packBuildContext(context: string, dockerfile: string): BuildContextArchive {
-  const relativeDockerfile = toPosix(path.relative(context, dockerfile));
-  const dockerfileInside =
-    !relativeDockerfile.startsWith('../') && !path.isAbsolute(relativeDockerfile);
-  const ignoreFile = [`${dockerfile}.dockerignore`, path.join(context, '.dockerignore')].find(
-    (candidate) => existsSync(candidate),
-  );
-  const patterns = (ignoreFile ? readFileSync(ignoreFile, 'utf8') : '')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-  // The docker CLI appends these exceptions so the build can always read its own files.
-  patterns.push('!.dockerignore');
-  if (dockerfileInside) patterns.push(`!${relativeDockerfile}`);
-  const rules = new ContextRules(patterns);
+  const { rules, dockerfileInside, relativeDockerfile } = readContextRules(context, dockerfile);
 
   const pack = tarStream.pack();
   void (async () => {
@@ -54,8 +41,32 @@ export function packBuildContext(context: string, dockerfile: string): BuildCont
   };
 }
 
+/**
+ * The context's ignore rules as the docker CLI reads them: `<Dockerfile>.dockerignore` first,
+ * else the context's `.dockerignore`, plus the exceptions that keep the build's own files.
+ */
+export function readContextRules(
+  context: string,
+  dockerfile: string,
+): { rules: ContextRules; dockerfileInside: boolean; relativeDockerfile: string } {
+  const relativeDockerfile = toPosix(path.relative(context, dockerfile));
+  const dockerfileInside =
+    !relativeDockerfile.startsWith('../') && !path.isAbsolute(relativeDockerfile);
+  const ignoreFile = [`${dockerfile}.dockerignore`, path.join(context, '.dockerignore')].find(
+    (candidate) => existsSync(candidate),
+  );
+  const patterns = (ignoreFile ? readFileSync(ignoreFile, 'utf8') : '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  // The docker CLI appends these exceptions so the build can always read its own files.
+  patterns.push('!.dockerignore');
+  if (dockerfileInside) patterns.push(`!${relativeDockerfile}`);
+  return { rules: new ContextRules(patterns), dockerfileInside, relativeDockerfile };
+}
+
 /** Docker's `.dockerignore` semantics, including when an excluded folder must still be read. */
-class ContextRules {
+export class ContextRules {
   private readonly matcher;
   private readonly exceptions: string[];
 

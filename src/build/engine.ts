@@ -1,23 +1,37 @@
+import path from 'node:path';
+import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
+import { errorMessage } from '../errors.js';
 import { isObject } from '../json-guards.js';
-import { packBuildContext } from './context.js';
+import { readContextRules } from './context.js';
+import { openBuildSession } from './session/session.js';
 import { mergeBuildArgs } from './buildx-args.js';
-import { BuildFailure, type BuildJob, type ImageBuilder } from './types.js';
-
-export interface BuildOutcome {
-  readonly imageId: string;
-  readonly logLines: readonly string[];
-}
+import { BuildFailure, type BuildJob, type BuildOutcome, type ImageBuilder } from './types.js';
 
 /**
  * Builds with the engine's own BuildKit (the `/build` API with `version=2`), which needs no buildx
- * but cannot export a cache: the fallback where buildx is missing.
+ * but cannot export a cache: the fallback where buildx is missing. The context and Dockerfile are
+ * served over a BuildKit session, as the docker CLI does, never uploaded as a tar: Docker 26 with
+ * the containerd image store cannot read an uploaded context.
  */
 export async function buildWithEngine(docker: Docker, request: BuildJob): Promise<BuildOutcome> {
-  const context = packBuildContext(request.build.context, request.build.dockerfile);
-  const options: Record<string, string> = {
-    t: request.tag,
-    dockerfile: context.dockerfileInArchive,
+  const { context, dockerfile } = request.build;
+  const { rules } = readContextRules(context, dockerfile);
+  const session = await openBuildSession(docker, {
+    context: {
+      root: context,
+      extraRule: (relative, isDirectory) => {
+        if (!rules.excludes(relative)) return 'send';
+        return isDirectory && rules.mayHoldExceptions(relative) ? 'walk-hidden' : 'skip';
+      },
+    },
+    dockerfile: { root: path.dirname(dockerfile) },
+  });
+  const options: Record<string, string | string[]> = {
+    t: [request.runTag, request.tag],
+    remote: 'client-session',
+    session: session.id,
+    dockerfile: path.basename(dockerfile),
     buildargs: JSON.stringify(mergeBuildArgs(request.globalBuildArgs, request.build.args)),
     version: '2',
     rm: 'true',
@@ -26,34 +40,74 @@ export async function buildWithEngine(docker: Docker, request: BuildJob): Promis
   if (request.build.target) options['target'] = request.build.target;
   if (request.platform) options['platform'] = request.platform;
 
-  const stream = await docker.buildImage(
-    context.stream as unknown as NodeJS.ReadableStream,
-    options,
-  );
   const logLines: string[] = [];
   let imageId: string | undefined;
   let failure: string | undefined;
-  await new Promise<void>((resolve, reject) => {
-    followBuildProgress(
-      docker,
-      stream,
-      (error: Error | null) => {
-        if (error) reject(error);
-        else resolve();
+  try {
+    const stream = await startBuild(docker, options);
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      followBuildProgress(
+        docker,
+        stream,
+        (error: Error | null) => {
+          if (error) reject(error);
+          else resolve();
+        },
+        (event: unknown) => {
+          const parsed = readBuildEvent(event);
+          if (parsed.line !== undefined) logLines.push(parsed.line);
+          if (parsed.imageId) imageId = parsed.imageId;
+          if (parsed.error) failure = parsed.error;
+        },
+      );
+    });
+  } catch (error) {
+    throw new BuildFailure(errorMessage(error), logLines);
+  } finally {
+    session.close();
+  }
+  const sessionFailure = session.failure();
+  if (failure !== undefined) {
+    throw new BuildFailure(
+      sessionFailure ? `${failure} (sending the context: ${sessionFailure.message})` : failure,
+      logLines,
+    );
+  }
+  if (!imageId) throw new BuildFailure('the engine finished without reporting an image', logLines);
+  // The reported ID is the config digest on the classic store but the manifest digest on the
+  // containerd store: the tag is the one name both know.
+  return { reference: request.runTag, logLines };
+}
+
+/** `POST /build` with an empty body: the context comes through the session. */
+function startBuild(
+  docker: Docker,
+  options: Readonly<Record<string, string | string[]>>,
+): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      {
+        path: '/build?',
+        method: 'POST',
+        options,
+        file: Readable.from([]),
+        isStream: true,
+        statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
       },
-      (event: unknown) => {
-        const parsed = readBuildEvent(event);
-        if (parsed.line !== undefined) logLines.push(parsed.line);
-        if (parsed.imageId) imageId = parsed.imageId;
-        if (parsed.error) failure = parsed.error;
+      (error: unknown, stream: unknown) => {
+        if (error) reject(error instanceof Error ? error : new Error(errorMessage(error)));
+        else if (isReadable(stream)) resolve(stream);
+        else reject(new Error('the engine answered the build without a progress stream'));
       },
     );
-  }).catch((error: unknown) => {
-    throw new BuildFailure(error instanceof Error ? error.message : String(error), logLines);
   });
-  if (failure !== undefined) throw new BuildFailure(failure, logLines);
-  if (!imageId) throw new BuildFailure('the engine finished without reporting an image', logLines);
-  return { imageId, logLines };
+}
+
+function isReadable(value: unknown): value is NodeJS.ReadableStream {
+  return (
+    isObject(value) && typeof value['pipe'] === 'function' && typeof value['on'] === 'function'
+  );
 }
 
 type ProgressCallbacks = [

@@ -2,7 +2,6 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { execCommand } from '../../src/build/exec.js';
 import { InputError } from '../../src/errors.js';
 import { parseInputs } from '../../src/inputs.js';
 import { MemoryLog } from '../../src/log.js';
@@ -10,9 +9,16 @@ import { runGate, type GateRun } from '../../src/pipeline.js';
 import { renderComment } from '../../src/report/comment.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
+import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
 
 const docker = await engineOrSkip();
 const describeWithEngine = docker ? describe : describe.skip;
+const engine26 = await engine26OrSkip();
+/** Every build path on every engine: a green run on one proves nothing about the others. */
+const engines: TestEngine[] = [
+  ...(docker ? [engine20(docker)] : []),
+  ...(engine26 ? [engine26.buildx, engine26.engineOnly] : []),
+];
 
 const SCRATCH_COPY = 'FROM scratch\nCOPY files/ /files/\n';
 
@@ -63,8 +69,11 @@ async function writeConfig(root: string, budgets: Record<string, string>): Promi
   await writeFile(path.join(root, '.github', 'image-size.yml'), lines.join('\n'));
 }
 
+/** What the last gate run logged. */
+let lastLog = new MemoryLog();
+
 async function gate(
-  engine: Docker,
+  engine: TestEngine,
   root: string,
   inputs: Record<string, string>,
 ): Promise<GateRun> {
@@ -74,9 +83,15 @@ async function gate(
     parallel: '3',
     ...inputs,
   };
+  lastLog = new MemoryLog();
   return runGate(
-    parseInputs((name) => values[name] ?? '', {}, root),
-    { docker: engine, exec: execCommand, log: new MemoryLog(), env: {} },
+    parseInputs((name) => values[name] ?? '', engine.env, root),
+    {
+      docker: engine.docker,
+      exec: engine.exec,
+      log: lastLog,
+      env: engine.env,
+    },
   );
 }
 
@@ -84,20 +99,25 @@ function statusOf(run: GateRun, name: string): string | undefined {
   return run.verdict.services.find((service) => service.name === name)?.status;
 }
 
-describeWithEngine('the gate end to end on the real engine', () => {
-  const engine = docker as Docker;
+describe.each(engines)('the gate end to end on $label', (engine) => {
   let repository: Repository;
   let baselineFile: string;
   let updateRun: GateRun;
+  let lastLogsOfUpdate: string[] = [];
 
   beforeAll(async () => {
     repository = await createRepository();
     baselineFile = path.join(repository.root, '.github', 'image-size-baseline.json');
     updateRun = await gate(engine, repository.root, { mode: 'update' });
+    lastLogsOfUpdate = [...lastLog.infos];
   });
 
   test('update measures every service with a build section and writes the baseline', async () => {
     expect(updateRun.verdict.passed).toBe(true);
+    const builtWithBuildx = lastLogsOfUpdate.some((line) =>
+      line.startsWith('Building with docker buildx'),
+    );
+    expect(builtWithBuildx).toBe(engine.buildx);
     expect(updateRun.verdict.services.map((service) => [service.name, service.status])).toEqual([
       ['alpha', 'new'],
       ['beta', 'new'],
@@ -183,7 +203,7 @@ describeWithEngine('the gate end to end on the real engine', () => {
 });
 
 describeWithEngine('layers matched by instruction on the real engine', () => {
-  const engine = docker as Docker;
+  const engine = engine20(docker as Docker);
 
   test('a layer inserted in the middle shows as one added row, not every later layer changed', async () => {
     const root = await tempDirectory('gate-inserted-layer');

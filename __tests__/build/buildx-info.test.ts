@@ -165,76 +165,137 @@ describe('parseBuildxInspect (table; buildx is absent on the test machine)', () 
 const SETUP_HINT =
   'add the step docker/setup-buildx-action before this action (it installs a current buildx and ' +
   'creates a docker-container builder), or set input `builder` to such a builder';
-const OLD_BUILDX = (version: string) =>
-  `buildx ${version} is older than 0.21.0, the first release that speaks GitHub's cache service v2: ${SETUP_HINT}.`;
-const OLD_BUILDKIT = (version: string) =>
-  `The builder runs BuildKit ${version}, older than 0.20.0, the first release that speaks GitHub's cache service v2: ${SETUP_HINT}.`;
+const V2 = "GitHub's cache service v2";
+const V1 = 'the GitHub Actions cache';
+const OLD_BUILDX = (version: string, minimum = '0.21.0', name = V2) =>
+  `buildx ${version} is older than ${minimum}, the first release that speaks ${name}: ${SETUP_HINT}.`;
+const OLD_BUILDKIT = (version: string, minimum = '0.20.0', name = V2) =>
+  `The builder runs BuildKit ${version}, older than ${minimum}, the first release that speaks ${name}: ${SETUP_HINT}.`;
 const DOCKER_DRIVER_CLASSIC = `The builder uses the \`docker\` driver on the classic image store, which cannot export cache to the GitHub Actions cache: ${SETUP_HINT}, or enable the containerd image store in the engine.`;
-const UNKNOWN_BUILDX =
-  'The buildx version could not be read, so support for the GitHub Actions cache (buildx 0.21.0 or newer) is not verified.';
-const UNKNOWN_BUILDKIT =
-  'The builder did not report its BuildKit version, so support for the GitHub Actions cache (BuildKit 0.20.0 or newer) is not verified.';
+const UNKNOWN_BUILDX = (minimum = '0.21.0', name = V2, seen = 'was not reported') =>
+  `The buildx version ${seen}, so support for ${name} (buildx ${minimum} or newer) is not verified.`;
+const UNKNOWN_BUILDKIT = (minimum = '0.20.0', name = V2, seen = 'was not reported') =>
+  `The builder's BuildKit version ${seen}, so support for ${name} (BuildKit ${minimum} or newer) is not verified.`;
 const UNKNOWN_DRIVER = 'The builder driver could not be read, so cache export is not verified.';
+const DISTRIBUTION_BUILDKIT = '"v0.0.0+unknown" is unknown';
 
 const CURRENT: GhaCacheCapabilityInput = {
+  serviceVersion: 2,
   buildxVersion: '0.21.1',
   buildkitVersion: 'v0.20.2',
   driver: 'docker-container',
   containerdStore: false,
 };
 
-describe('assessGhaCache (table; buildx is absent on the test machine)', () => {
+/** Debian trixie's Docker 26.1 with buildx 0.13.1 on the containerd store, as on the test engine. */
+const DEBIAN_26: Partial<GhaCacheCapabilityInput> = {
+  buildxVersion: '0.13.1',
+  buildkitVersion: 'v0.0.0+unknown',
+  driver: 'docker',
+  containerdStore: true,
+};
+
+describe('assessGhaCache: cache protocol × buildx × BuildKit × driver and store', () => {
   test.each<[string, Partial<GhaCacheCapabilityInput>, boolean, string[], string[]]>([
-    ['current buildx and docker-container builder', {}, true, [], []],
+    ['v2: current buildx and docker-container builder', {}, true, [], []],
     [
-      'exact minimum versions',
+      'v2: exact minimum versions',
       { buildxVersion: '0.21.0', buildkitVersion: 'v0.20.0' },
       true,
       [],
       [],
     ],
-    ['moby-suffixed BuildKit is coerced', { buildkitVersion: 'v0.20.2-moby' }, true, [], []],
-    ['newer majors', { buildxVersion: '1.0.0', buildkitVersion: 'v1.2.0' }, true, [], []],
-    ['old buildx', { buildxVersion: '0.20.1' }, false, [OLD_BUILDX('0.20.1')], []],
-    ['Debian buildx', { buildxVersion: '0.13.1+ds1' }, false, [OLD_BUILDX('0.13.1')], []],
-    ['old BuildKit', { buildkitVersion: 'v0.19.4' }, false, [OLD_BUILDKIT('v0.19.4')], []],
+    ['v2: moby-suffixed BuildKit is coerced', { buildkitVersion: 'v0.20.2-moby' }, true, [], []],
+    ['v2: newer majors', { buildxVersion: '1.0.0', buildkitVersion: 'v1.2.0' }, true, [], []],
+    ['v2: old buildx', { buildxVersion: '0.20.1' }, false, [OLD_BUILDX('0.20.1')], []],
+    ['v2: Debian buildx', { buildxVersion: '0.13.1+ds1' }, false, [OLD_BUILDX('0.13.1')], []],
+    ['v2: old BuildKit', { buildkitVersion: 'v0.19.4' }, false, [OLD_BUILDKIT('v0.19.4')], []],
     [
-      'a release candidate of the minimum counts as the minimum (coerced)',
+      'v2: a release candidate of the minimum counts as the minimum (coerced)',
       { buildkitVersion: 'v0.20.0-rc1' },
       true,
       [],
       [],
     ],
     [
-      'docker driver on the classic store',
+      'v2: docker driver on the classic store',
       { driver: 'docker' },
       false,
       [DOCKER_DRIVER_CLASSIC],
       [],
     ],
     [
-      'docker driver on the containerd store',
+      'v2: docker driver on the containerd store',
       { driver: 'docker', containerdStore: true },
       true,
       [],
       [],
     ],
     [
-      'docker driver, classic store, old engine BuildKit and old buildx: every reason',
+      'v2: docker driver, classic store, old engine BuildKit and old buildx: every reason',
       { driver: 'docker', buildxVersion: '0.12.1', buildkitVersion: 'v0.12.5' },
       false,
       [OLD_BUILDX('0.12.1'), OLD_BUILDKIT('v0.12.5'), DOCKER_DRIVER_CLASSIC],
       [],
     ],
     [
-      'unknown versions and driver: tried, reported as unverified',
+      'v2: unknown versions and driver: tried, reported as unverified',
       { buildxVersion: undefined, buildkitVersion: undefined, driver: undefined },
       true,
       [],
-      [UNKNOWN_BUILDX, UNKNOWN_BUILDKIT, UNKNOWN_DRIVER],
+      [UNKNOWN_BUILDX(), UNKNOWN_BUILDKIT(), UNKNOWN_DRIVER],
     ],
-    ['kubernetes driver', { driver: 'kubernetes' }, true, [], []],
-    ['remote driver', { driver: 'remote' }, true, [], []],
+    [
+      'v2: Debian 26.1 — buildx too old; its BuildKit v0.0.0+unknown is unknown, not old',
+      DEBIAN_26,
+      false,
+      [OLD_BUILDX('0.13.1')],
+      [UNKNOWN_BUILDKIT('0.20.0', V2, DISTRIBUTION_BUILDKIT)],
+    ],
+    ['v2: kubernetes driver', { driver: 'kubernetes' }, true, [], []],
+    ['v2: remote driver', { driver: 'remote' }, true, [], []],
+    [
+      'v1: Debian 26.1 works; the unknown BuildKit version is said, not held against it',
+      { ...DEBIAN_26, serviceVersion: 1 },
+      true,
+      [],
+      [UNKNOWN_BUILDKIT('0.9.0', V1, DISTRIBUTION_BUILDKIT)],
+    ],
+    [
+      'v1: buildx 0.13.1 and BuildKit 0.13.2 on a docker-container builder',
+      { serviceVersion: 1, buildxVersion: '0.13.1', buildkitVersion: 'v0.13.2' },
+      true,
+      [],
+      [],
+    ],
+    [
+      'v1: exact minimum versions',
+      { serviceVersion: 1, buildxVersion: '0.6.0', buildkitVersion: 'v0.9.0' },
+      true,
+      [],
+      [],
+    ],
+    [
+      'v1: buildx and BuildKit from before the gha backend',
+      { serviceVersion: 1, buildxVersion: '0.5.1', buildkitVersion: 'v0.8.3' },
+      false,
+      [OLD_BUILDX('0.5.1', '0.6.0', V1), OLD_BUILDKIT('v0.8.3', '0.9.0', V1)],
+      [],
+    ],
+    [
+      'v1: docker driver on the classic store still cannot export',
+      { serviceVersion: 1, driver: 'docker', buildxVersion: '0.13.1', buildkitVersion: 'v0.13.2' },
+      false,
+      [DOCKER_DRIVER_CLASSIC],
+      [],
+    ],
+    [
+      'v1: the engine version where BuildKit belongs (old docker driver) is unknown, not old',
+      { serviceVersion: 1, buildkitVersion: undefined, driver: 'docker', containerdStore: true },
+      true,
+      [],
+      [UNKNOWN_BUILDKIT('0.9.0', V1)],
+    ],
   ])('%s', (_description, overrides, ok, reasons, unverified) => {
     expect(assessGhaCache({ ...CURRENT, ...overrides })).toEqual({ ok, reasons, unverified });
   });

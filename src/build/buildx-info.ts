@@ -1,8 +1,15 @@
 import semver from 'semver';
 
-/** gha cache service v2 (GitHub's only cache service since 2025) needs both of these. */
-export const MIN_BUILDX_FOR_GHA_CACHE = '0.21.0';
-export const MIN_BUILDKIT_FOR_GHA_CACHE = '0.20.0';
+/**
+ * What each protocol of the GitHub Actions cache service needs. v1 (`_apis/artifactcache`, what
+ * GitHub Enterprise Server may still serve) works with every BuildKit that has the gha backend
+ * (added in 0.9.0) and every buildx that fills in its settings from the environment (0.6.0);
+ * v2 (GitHub.com since 2025, named by ACTIONS_CACHE_SERVICE_V2) needs buildx 0.21 and BuildKit 0.20.
+ */
+export const GHA_CACHE_MINIMUMS = {
+  1: { buildx: '0.6.0', buildkit: '0.9.0', name: 'the GitHub Actions cache' },
+  2: { buildx: '0.21.0', buildkit: '0.20.0', name: "GitHub's cache service v2" },
+} as const;
 
 /**
  * The version in `docker buildx version` output, as plain `major.minor.patch`:
@@ -95,6 +102,8 @@ function oldest(versions: readonly string[]): string | undefined {
 }
 
 export interface GhaCacheCapabilityInput {
+  /** The protocol the runner's environment names (ACTIONS_CACHE_SERVICE_V2). */
+  readonly serviceVersion: 1 | 2;
   readonly buildxVersion: string | undefined;
   readonly buildkitVersion: string | undefined;
   readonly driver: string | undefined;
@@ -111,8 +120,9 @@ export interface GhaCacheCapability {
   /** Why not, one sentence each saying what to do. Empty when ok. */
   readonly reasons: string[];
   /**
-   * What could not be checked (a version that was not reported). The cache is still tried: with
-   * `ignore-error=true` a failure costs only the cache, never the build.
+   * What could not be checked (a version that was not reported, or that does not parse, such
+   * as a distribution's `v0.0.0+unknown`). The cache is still tried: with `ignore-error=true`
+   * a failure costs only the cache, never the build.
    */
   readonly unverified: string[];
 }
@@ -121,29 +131,36 @@ const SETUP_BUILDX_HINT =
   'add the step docker/setup-buildx-action before this action (it installs a current ' +
   'buildx and creates a docker-container builder), or set input `builder` to such a builder';
 
+/** A version we can compare, or undefined: `v0.0.0+unknown` is a build without a version. */
+function knownVersion(version: string | undefined): semver.SemVer | undefined {
+  const parsed = semver.coerce(version);
+  return parsed === null || parsed.version === '0.0.0' ? undefined : parsed;
+}
+
 export function assessGhaCache(input: GhaCacheCapabilityInput): GhaCacheCapability {
   const reasons: string[] = [];
   const unverified: string[] = [];
+  const minimum = GHA_CACHE_MINIMUMS[input.serviceVersion];
 
-  const buildx = semver.coerce(input.buildxVersion);
-  if (buildx === null) {
+  const buildx = knownVersion(input.buildxVersion);
+  if (buildx === undefined) {
     unverified.push(
-      `The buildx version could not be read, so support for the GitHub Actions cache (buildx ${MIN_BUILDX_FOR_GHA_CACHE} or newer) is not verified.`,
+      `The buildx version ${describeVersion(input.buildxVersion)}, so support for ${minimum.name} (buildx ${minimum.buildx} or newer) is not verified.`,
     );
-  } else if (semver.lt(buildx, MIN_BUILDX_FOR_GHA_CACHE)) {
+  } else if (semver.lt(buildx, minimum.buildx)) {
     reasons.push(
-      `buildx ${buildx.version} is older than ${MIN_BUILDX_FOR_GHA_CACHE}, the first release that speaks GitHub's cache service v2: ${SETUP_BUILDX_HINT}.`,
+      `buildx ${buildx.version} is older than ${minimum.buildx}, the first release that speaks ${minimum.name}: ${SETUP_BUILDX_HINT}.`,
     );
   }
 
-  const buildkit = semver.coerce(input.buildkitVersion);
-  if (buildkit === null) {
+  const buildkit = knownVersion(input.buildkitVersion);
+  if (buildkit === undefined) {
     unverified.push(
-      `The builder did not report its BuildKit version, so support for the GitHub Actions cache (BuildKit ${MIN_BUILDKIT_FOR_GHA_CACHE} or newer) is not verified.`,
+      `The builder's BuildKit version ${describeVersion(input.buildkitVersion)}, so support for ${minimum.name} (BuildKit ${minimum.buildkit} or newer) is not verified.`,
     );
-  } else if (semver.lt(buildkit, MIN_BUILDKIT_FOR_GHA_CACHE)) {
+  } else if (semver.lt(buildkit, minimum.buildkit)) {
     reasons.push(
-      `The builder runs BuildKit ${input.buildkitVersion ?? buildkit.version}, older than ${MIN_BUILDKIT_FOR_GHA_CACHE}, the first release that speaks GitHub's cache service v2: ${SETUP_BUILDX_HINT}.`,
+      `The builder runs BuildKit ${input.buildkitVersion ?? buildkit.version}, older than ${minimum.buildkit}, the first release that speaks ${minimum.name}: ${SETUP_BUILDX_HINT}.`,
     );
   }
 
@@ -156,4 +173,10 @@ export function assessGhaCache(input: GhaCacheCapabilityInput): GhaCacheCapabili
   }
 
   return { ok: reasons.length === 0, reasons, unverified };
+}
+
+function describeVersion(version: string | undefined): string {
+  return version === undefined || version.trim() === ''
+    ? 'was not reported'
+    : `${JSON.stringify(version)} is unknown`;
 }

@@ -19,7 +19,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-O6CUR5EL.js";
+} from "./chunk-3Q3EEX4H.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

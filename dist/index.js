@@ -35,7 +35,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-O6CUR5EL.js";
+} from "./chunk-3Q3EEX4H.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { OUTSIDE_DOCKERFILE_NAME, packBuildContext } from '../../src/build/context.js';
-import { readTar } from '../../src/measure/tar-reader.js';
+import { buildContextDirectories } from '../../src/build/context.js';
+import { receiveDirectory } from '../support/diff-copy-receiver.js';
 
 let scratch = '';
 
@@ -24,47 +24,24 @@ async function writeFiles(root: string, files: Readonly<Record<string, string>>)
   }
 }
 
-interface PackedContext {
-  /** Regular files in the archive, sorted, with a digest of their content. */
+interface SentContext {
+  /** Regular files received, sorted, with a digest of their content. */
   readonly files: ReadonlyMap<string, string>;
-  /** Directory entries, without a trailing slash. */
+  /** Folders sent. */
   readonly directories: ReadonlySet<string>;
-  readonly dockerfileInArchive: string;
 }
 
-async function* buffers(stream: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-  for await (const chunk of stream) {
-    if (!Buffer.isBuffer(chunk)) throw new Error('the context stream must yield Buffers');
-    yield chunk;
-  }
+/** What the build reads of the `context` folder through the session. */
+async function pack(context: string, dockerfile: string): Promise<SentContext> {
+  return receiveDirectory(buildContextDirectories(context, dockerfile).context);
 }
 
-/** Packs a context and reads the stream back with our own tar reader. */
-async function pack(context: string, dockerfile: string): Promise<PackedContext> {
-  const archive = packBuildContext(context, dockerfile);
-  const files = new Map<string, string>();
-  const directories = new Set<string>();
-  await readTar(buffers(archive.stream), (header) => {
-    if (header.type === 'directory') {
-      directories.add(header.name.replace(/^\.\//, '').replace(/\/$/, ''));
-    }
-    if (header.type !== 'file') return undefined;
-    const hash = createHash('sha256');
-    return {
-      write(chunk) {
-        hash.update(chunk);
-      },
-      end() {
-        expect(files.has(header.name)).toBe(false);
-        files.set(header.name.replace(/^\.\//, ''), hash.digest('hex'));
-      },
-    };
+/** What BuildKit's Dockerfile frontend reads of the `dockerfile` folder. */
+async function sendDockerfile(context: string, dockerfile: string): Promise<SentContext> {
+  const name = path.basename(dockerfile);
+  return receiveDirectory(buildContextDirectories(context, dockerfile).dockerfile, {
+    followPaths: [name, `${name}.dockerignore`],
   });
-  return {
-    files: new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
-    directories,
-    dockerfileInArchive: archive.dockerfileInArchive,
-  };
 }
 
 function digest(content: string): string {
@@ -96,7 +73,7 @@ const CONTEXT_FILES: ReadonlyArray<readonly [string, boolean]> = [
   ['src/cache.tmp.keep', true],
 ];
 
-describe('packBuildContext applies .dockerignore as Docker does', () => {
+describe('the build context is sent with .dockerignore applied as Docker does', () => {
   test('exactly the files Docker would send are in the archive, with their content', async () => {
     const context = path.join(scratch, 'context');
     const contents: Record<string, string> = {};
@@ -108,7 +85,6 @@ describe('packBuildContext applies .dockerignore as Docker does', () => {
     const expected = CONTEXT_FILES.filter(([, sent]) => sent).map(([name]) => name);
     expect([...packed.files.keys()]).toEqual([...expected].sort());
     for (const name of expected) expect(packed.files.get(name)).toBe(digest(contents[name] ?? ''));
-    expect(packed.dockerfileInArchive).toBe('Dockerfile');
   });
 
   test('without .dockerignore everything is sent', async () => {
@@ -148,7 +124,6 @@ describe('packBuildContext applies .dockerignore as Docker does', () => {
       'app.js': 'x',
     });
     const packed = await pack(context, path.join(context, 'docker', 'app.Dockerfile'));
-    expect(packed.dockerfileInArchive).toBe('docker/app.Dockerfile');
     expect([...packed.files.keys()]).toEqual(['.dockerignore', 'app.js', 'docker/app.Dockerfile']);
   });
 
@@ -211,7 +186,6 @@ describe('packBuildContext applies .dockerignore as Docker does', () => {
       'app.js': 'x',
     });
     const packed = await pack(context, path.join(context, 'build', 'Dockerfile'));
-    expect(packed.dockerfileInArchive).toBe('build/Dockerfile');
     expect([...packed.files.keys()]).toEqual(['.dockerignore', 'app.js', 'build/Dockerfile']);
   });
 });
@@ -246,7 +220,6 @@ describe('<Dockerfile>.dockerignore', () => {
       'services/web/index.html': 'web',
     });
     const packed = await pack(context, path.join(context, 'services', 'api', 'Dockerfile'));
-    expect(packed.dockerfileInArchive).toBe('services/api/Dockerfile');
     expect([...packed.files.keys()]).toEqual([
       'services/api/Dockerfile',
       'services/api/Dockerfile.dockerignore',
@@ -256,17 +229,20 @@ describe('<Dockerfile>.dockerignore', () => {
 });
 
 describe('a Dockerfile outside the context', () => {
-  test(`is added as ${OUTSIDE_DOCKERFILE_NAME}, and dockerfileInArchive says so`, async () => {
+  test('comes from its own folder, alone; the context keeps its own Dockerfile', async () => {
     const context = path.join(scratch, 'ctx');
     const dockerfileContent = 'FROM scratch\nCOPY app.js /app.js\n';
     await writeFiles(context, { 'app.js': 'console.log(1)\n', Dockerfile: 'FROM other\n' });
-    await writeFiles(scratch, { 'elsewhere/Dockerfile': dockerfileContent });
-    const packed = await pack(context, path.join(scratch, 'elsewhere', 'Dockerfile'));
-    expect(OUTSIDE_DOCKERFILE_NAME).toBe('.image-size-gate.Dockerfile');
-    expect(packed.dockerfileInArchive).toBe(OUTSIDE_DOCKERFILE_NAME);
-    expect([...packed.files.keys()]).toEqual([OUTSIDE_DOCKERFILE_NAME, 'Dockerfile', 'app.js']);
-    expect(packed.files.get(OUTSIDE_DOCKERFILE_NAME)).toBe(digest(dockerfileContent));
-    expect(packed.files.get('Dockerfile')).toBe(digest('FROM other\n'));
+    await writeFiles(scratch, {
+      'elsewhere/Dockerfile': dockerfileContent,
+      'elsewhere/secret.env': 'never sent',
+    });
+    const dockerfile = path.join(scratch, 'elsewhere', 'Dockerfile');
+    const fromItsFolder = await sendDockerfile(context, dockerfile);
+    expect([...fromItsFolder.files.entries()]).toEqual([['Dockerfile', digest(dockerfileContent)]]);
+    const sent = await pack(context, dockerfile);
+    expect([...sent.files.keys()]).toEqual(['Dockerfile', 'app.js']);
+    expect(sent.files.get('Dockerfile')).toBe(digest('FROM other\n'));
   });
 
   test("the context's .dockerignore still applies to the context", async () => {
@@ -274,6 +250,6 @@ describe('a Dockerfile outside the context', () => {
     await writeFiles(context, { 'app.js': 'a', 'secret.env': 's', '.dockerignore': '*.env\n' });
     await writeFiles(scratch, { 'df/Dockerfile': 'FROM scratch\n' });
     const packed = await pack(context, path.join(scratch, 'df', 'Dockerfile'));
-    expect([...packed.files.keys()]).toEqual(['.dockerignore', OUTSIDE_DOCKERFILE_NAME, 'app.js']);
+    expect([...packed.files.keys()]).toEqual(['.dockerignore', 'app.js']);
   });
 });

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { errorMessage } from '../errors.js';
 import { isObject } from '../json-guards.js';
-import { readContextRules } from './context.js';
+import { buildContextDirectories } from './context.js';
 import { openBuildSession } from './session/session.js';
 import { mergeBuildArgs } from './buildx-args.js';
 import { BuildFailure, type BuildJob, type BuildOutcome, type ImageBuilder } from './types.js';
@@ -16,17 +16,7 @@ import { BuildFailure, type BuildJob, type BuildOutcome, type ImageBuilder } fro
  */
 export async function buildWithEngine(docker: Docker, request: BuildJob): Promise<BuildOutcome> {
   const { context, dockerfile } = request.build;
-  const { rules } = readContextRules(context, dockerfile);
-  const session = await openBuildSession(docker, {
-    context: {
-      root: context,
-      extraRule: (relative, isDirectory) => {
-        if (!rules.excludes(relative)) return 'send';
-        return isDirectory && rules.mayHoldExceptions(relative) ? 'walk-hidden' : 'skip';
-      },
-    },
-    dockerfile: { root: path.dirname(dockerfile) },
-  });
+  const session = await openBuildSession(docker, buildContextDirectories(context, dockerfile));
   const options: Record<string, string | string[]> = {
     t: [request.runTag, request.tag],
     remote: 'client-session',

@@ -107,7 +107,7 @@ export async function receiveDirectory(
   await sending.catch((error: unknown) => {
     failure ??= error;
   });
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
   if (!finished) throw new Error('the sender returned before the receiver finished');
   return {
     stats,

@@ -85,7 +85,7 @@ export async function receiveDirectory(
     }
   };
 
-  let failure: unknown;
+  let failure: Error | undefined;
   const sending = sendDirectory(
     directory.root,
     { includePatterns: [], excludePatterns: [], followPaths: [], ...request },
@@ -96,7 +96,7 @@ export async function receiveDirectory(
           receive(packet);
         } catch (error) {
           // Like BuildKit: stop the transfer, then report what went wrong.
-          failure ??= error;
+          failure ??= error instanceof Error ? error : new Error('the receiver failed');
           toSender.end();
         }
         return Promise.resolve();
@@ -105,9 +105,9 @@ export async function receiveDirectory(
     directory.extraRule,
   );
   await sending.catch((error: unknown) => {
-    failure ??= error;
+    failure ??= error instanceof Error ? error : new Error('the sender failed');
   });
-  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure !== undefined) throw failure;
   if (!finished) throw new Error('the sender returned before the receiver finished');
   return {
     stats,

@@ -13,13 +13,14 @@ import {
   execCommand,
   mergeReportFiles,
   parseInputs,
+  renderBuildsTerminal,
   renderTerminalHints,
   renderTerminalReasons,
   renderTerminalTable,
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-3Q3EEX4H.js";
+} from "./chunk-4XAYGADE.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -158,6 +159,10 @@ ${USAGE}`
       mode: inputs.mode
     });
     const reportWritten = await writeJsonReport(inputs.reportPath, report, log);
+    const builds = renderBuildsTerminal(verdict);
+    if (builds) process.stdout.write(`
+${builds}
+`);
     process.stdout.write(`
 ${renderTerminalTable(verdict)}
 `);

@@ -26,6 +26,7 @@ import {
   optionalString,
   parseInputs,
   plural,
+  renderBuildsMarkdown,
   renderHeadline,
   renderMarkdown,
   renderServiceTable,
@@ -35,7 +36,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-3Q3EEX4H.js";
+} from "./chunk-4XAYGADE.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -27020,7 +27021,8 @@ async function publish(verdict, event, reported, settings, log) {
 var SUMMARY_MAX_BYTES = 1e6;
 function renderSummary(verdict, analyze) {
   const details = renderServiceDetails(verdict, analyze);
-  const overview = renderMarkdown(verdict).trimEnd();
+  const builds = renderBuildsMarkdown(verdict);
+  const overview = [renderMarkdown(verdict).trimEnd(), builds].filter(Boolean).join("\n\n");
   const full = details === "" ? `${overview}
 ` : `${overview}
 

@@ -11,6 +11,7 @@ import {
   renderTerminalReasons,
   renderTerminalTable,
 } from './report/markdown.js';
+import { renderBuildsTerminal } from './report/builds.js';
 import { buildJsonReport } from './report/json-report.js';
 import { mergeReportFiles } from './report/report-files.js';
 import { writeJsonReport } from './report/write-report.js';
@@ -155,6 +156,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       mode: inputs.mode,
     });
     const reportWritten = await writeJsonReport(inputs.reportPath, report, log);
+    const builds = renderBuildsTerminal(verdict);
+    if (builds) process.stdout.write(`\n${builds}\n`);
     process.stdout.write(`\n${renderTerminalTable(verdict)}\n`);
     const reasons = renderTerminalReasons(verdict);
     if (reasons) process.stdout.write(`\n${reasons}\n`);

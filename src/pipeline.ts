@@ -149,7 +149,10 @@ async function buildAndMeasure(
     pull: (reference, platform) => ensureImagePresent(deps.docker, reference, platform),
     log: deps.log,
   });
-  if (!built.ok) return { name, limits, dockerfile, error: built.error, stage: 'build' };
+  if (!built.ok) {
+    return { name, limits, dockerfile, error: built.error, stage: 'build', build: built.info };
+  }
+  const build = built.info;
   try {
     const { baseImage } = built.image;
     const measurement = await measureEngineImage(deps.docker, built.image.reference, {
@@ -169,11 +172,11 @@ async function buildAndMeasure(
     deps.log.info(
       `📏 ${name}: ${formatBytes(measurement.size)} in ${plural(measurement.layers.length, 'layer')}`,
     );
-    return { name, limits, dockerfile, measurement };
+    return { name, limits, dockerfile, measurement, build };
   } catch (error) {
     const message = errorMessage(error);
     deps.log.warning(`${name}: could not measure ${built.image.reference}: ${message}`);
-    return { name, limits, dockerfile, error: message, stage: 'measure' };
+    return { name, limits, dockerfile, error: message, stage: 'measure', build };
   } finally {
     if (built.image.method !== 'prebuilt') await removeRunTag(deps, built.image.reference);
   }
@@ -189,15 +192,27 @@ async function removeRunTag(deps: GateDependencies, reference: string): Promise<
 }
 
 async function assertEngineReachable(docker: Docker, env: ProcessEnvironment): Promise<void> {
+  const host = env['DOCKER_HOST'];
+  const where =
+    host === undefined || host === ''
+      ? 'the Docker engine at /var/run/docker.sock (DOCKER_HOST is not set)'
+      : `the Docker engine at DOCKER_HOST=${JSON.stringify(host)}`;
+  if (host !== undefined && host !== '' && !DOCKER_HOST_SCHEME.test(host)) {
+    throw new Error(
+      `Cannot reach ${where}: it is not an engine address (unix:///path, tcp://host:port, ssh://user@host or npipe:////./pipe/name). Fix DOCKER_HOST, or unset it to use /var/run/docker.sock.`,
+    );
+  }
   try {
     await docker.ping();
   } catch (error) {
     throw new Error(
-      `Cannot reach the Docker engine (${env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock'}): ${errorMessage(error)}. Start Docker, or set DOCKER_HOST.`,
+      `Cannot reach ${where}: ${errorMessage(error)}. Start Docker, or point DOCKER_HOST at a running engine.`,
       { cause: error },
     );
   }
 }
+
+const DOCKER_HOST_SCHEME = /^(unix|tcp|http|https|ssh|npipe):\/\/./;
 
 /** Compressed layer sizes the baseline remembers: unchanged layers are never recompressed. */
 function compressedSizesByDiffId(baseline: Baseline): Map<string, number> {

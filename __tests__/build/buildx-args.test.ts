@@ -62,6 +62,21 @@ function request(overrides: ArgvCase['request'], env: ProcessEnvironment): Build
 
 const CASES: ArgvCase[] = [
   {
+    name: 'rawjson progress comes after provenance, before the outputs',
+    request: { progress: 'rawjson' },
+    args: [
+      ...HEAD,
+      '--provenance=false',
+      '--progress=rawjson',
+      '--iidfile',
+      IID,
+      '--load',
+      ...FROM(API_SCOPE),
+      ...TO(API_SCOPE),
+      CONTEXT,
+    ],
+  },
+  {
     name: 'local tags follow the Dockerfile, the run tag first',
     request: { tags: ['image-size-gate/api:run-1', 'image-size-gate/api:latest'] },
     args: [

@@ -118,6 +118,12 @@ describe.each(engines)('the gate end to end on $label', (engine) => {
       line.startsWith('Building with docker buildx'),
     );
     expect(builtWithBuildx).toBe(engine.buildx);
+    for (const service of updateRun.verdict.services) {
+      expect(service.build?.method).toBe(engine.buildx ? 'buildx' : 'engine');
+      // SCRATCH_COPY has one step: COPY files/ /files/.
+      expect(service.build?.steps?.total).toBe(1);
+      expect(service.build?.cache.on).toBe(false);
+    }
     expect(updateRun.verdict.services.map((service) => [service.name, service.status])).toEqual([
       ['alpha', 'new'],
       ['beta', 'new'],
@@ -132,8 +138,11 @@ describe.each(engines)('the gate end to end on $label', (engine) => {
     expect(updateRun.baselineWritten).toBe(baselineFile);
   });
 
-  test('check right after update passes with zero change', async () => {
+  test('check right after update passes with zero change, every step from the local cache', async () => {
     const run = await gate(engine, repository.root, {});
+    for (const service of run.verdict.services) {
+      expect(service.build?.steps).toEqual({ total: 1, cached: 1 });
+    }
     expect(run.verdict.passed).toBe(true);
     expect(run.verdict.total.change).toBe(0);
     expect(run.verdict.total.current).toBe(

@@ -4,7 +4,7 @@ import type { Log } from '../log.js';
 import type { Service } from '../services/types.js';
 import { baseImageOf } from './base-image.js';
 import { mergeBuildArgs } from './buildx-args.js';
-import { BuildFailure, type BuildResult, type ImageBuilder } from './types.js';
+import { BuildFailure, type BuildInfo, type BuildResult, type ImageBuilder } from './types.js';
 
 const LOG_TAIL_ON_FAILURE = 30;
 
@@ -42,11 +42,17 @@ export async function buildService(
       return {
         ok: true,
         image: { service, reference: service.image, method: 'prebuilt', platform },
+        info: { method: 'prebuilt', seconds: elapsed(started), cache: PREBUILT_CACHE },
       };
     } catch (error) {
       const message = lastNonEmptyLine(errorMessage(error));
       log.warning(`${service.name}: ${message}`);
-      return { ok: false, service, error: message };
+      const info: BuildInfo = {
+        method: 'prebuilt',
+        seconds: elapsed(started),
+        cache: PREBUILT_CACHE,
+      };
+      return { ok: false, service, error: message, info };
     }
   }
   const { builder } = settings;
@@ -62,7 +68,13 @@ export async function buildService(
       runTag: imageTag(service.name, settings.runTagVersion),
     });
     log.block(`${service.name}: build log`, outcome.logLines);
-    log.info(`✔ ${service.name}: built in ${seconds(started)}`);
+    const info: BuildInfo = {
+      method: builder.method,
+      seconds: elapsed(started),
+      cache: builder.cache,
+      steps: outcome.steps,
+    };
+    log.info(`✔ ${service.name}: built in ${seconds(started)}${describeSteps(info)}`);
     const baseImage = await baseImageOf(
       service.build,
       mergeBuildArgs(settings.globalBuildArgs, service.build.args),
@@ -77,9 +89,16 @@ export async function buildService(
         platform,
         baseImage,
       },
+      info,
     };
   } catch (error) {
     const lines = error instanceof BuildFailure ? error.logLines : [];
+    const info: BuildInfo = {
+      method: builder.method,
+      seconds: elapsed(started),
+      cache: builder.cache,
+      steps: error instanceof BuildFailure ? error.steps : undefined,
+    };
     log.block(`${service.name}: build log (failed)`, lines);
     const message = lastNonEmptyLine(errorMessage(error));
     log.warning(`${service.name}: the build failed after ${seconds(started)}: ${message}`);
@@ -88,8 +107,21 @@ export async function buildService(
         `Last lines of the ${service.name} build:\n${lines.slice(-LOG_TAIL_ON_FAILURE).join('\n')}`,
       );
     }
-    return { ok: false, service, error: message };
+    return { ok: false, service, error: message, info };
   }
+}
+
+const PREBUILT_CACHE = { on: false, note: 'prebuilt image: nothing to build' } as const;
+
+function elapsed(started: number): number {
+  return Math.round((Date.now() - started) / 100) / 10;
+}
+
+/** `, 3 of 5 steps cached` */
+function describeSteps(info: BuildInfo): string {
+  const steps = info.steps;
+  if (!steps || steps.total === 0) return '';
+  return `, ${steps.cached} of ${steps.total} ${steps.total === 1 ? 'step' : 'steps'} cached`;
 }
 
 /** A valid, collision-free local tag for a service name (tags must be lowercase). */

@@ -19,6 +19,11 @@ export interface BuildxRequest {
   /** From `readGhaCacheEnvironment(process.env)`, read once per run. */
   readonly cacheEnvironment: GhaCacheEnvironment;
   readonly iidFile: string;
+  /**
+   * `rawjson` (buildx ≥ 0.13) marks every step restored from a cache; `plain` is for older
+   * buildx. Absent: buildx's default.
+   */
+  readonly progress?: 'rawjson' | 'plain' | undefined;
   /** Local tags for the loaded image: the one it is measured by, and one for people. */
   readonly tags?: readonly string[] | undefined;
 }
@@ -45,6 +50,7 @@ export function buildxBuildArgs(request: BuildxRequest): BuildxPlan {
   }
   // Without this buildx wraps the image in an index with an attestation manifest.
   args.push('--provenance=false');
+  if (request.progress !== undefined) args.push(`--progress=${request.progress}`);
   args.push('--iidfile', request.iidFile, '--load');
 
   const cache = cacheFlags(request);

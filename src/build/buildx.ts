@@ -1,12 +1,18 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import semver from 'semver';
 import type { Log } from '../log.js';
 import { buildxBuildArgs, buildxEnv, type CacheInput } from './buildx-args.js';
 import { assessGhaCache, parseBuildxInspect, parseBuildxVersion } from './buildx-info.js';
-import { readGhaCacheEnvironment, type ProcessEnvironment } from './cache-env.js';
+import {
+  readGhaCacheEnvironment,
+  type GhaCacheEnvironment,
+  type ProcessEnvironment,
+} from './cache-env.js';
+import { countPlainSteps, readRawJsonProgress } from './progress.js';
 import type { Exec } from './exec.js';
-import { BuildFailure, type BuildJob, type ImageBuilder } from './types.js';
+import { BuildFailure, type BuildJob, type CacheState, type ImageBuilder } from './types.js';
 
 export interface BuildxSettings {
   readonly builder: string | undefined;
@@ -46,6 +52,7 @@ export async function detectBuildx(
   const builderInfo = parseBuildxInspect(inspect.stdout);
   const cacheEnvironment = readGhaCacheEnvironment(env);
   let cache = settings.cache;
+  let cacheState: CacheState = describeCacheEnvironment(settings.cache, cacheEnvironment);
   // Without the runner's variables the cache is off anyway, and buildx-args says why once.
   if (
     cache === 'gha' &&
@@ -62,6 +69,7 @@ export async function detectBuildx(
     if (!capability.ok) {
       log.warning(`The GitHub Actions cache is off for this run. ${capability.reasons.join(' ')}`);
       cache = 'none';
+      cacheState = { on: false, note: 'off: this builder cannot use it (see the warning)' };
     }
     for (const note of capability.unverified) log.info(note);
   }
@@ -69,9 +77,13 @@ export async function detectBuildx(
     `Building with docker buildx ${buildxVersion ?? '(unknown version)'}, builder ${builderInfo?.name ?? 'default'} (${builderInfo?.driver ?? 'unknown driver'}), cache ${cache === 'gha' ? 'gha' : 'off'}.`,
   );
 
+  // rawjson says reliably which steps came from a cache; buildx before 0.13 does not have it.
+  const progress =
+    buildxVersion !== undefined && semver.gte(buildxVersion, '0.13.0') ? 'rawjson' : 'plain';
   const reported = new Set<string>();
   const builder: ImageBuilder = {
     method: 'buildx',
+    cache: cacheState,
     async build(job: BuildJob) {
       const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-buildx-'));
       try {
@@ -85,6 +97,7 @@ export async function detectBuildx(
           cacheScopePrefix: settings.cacheScope,
           cacheEnvironment,
           iidFile: path.join(workDirectory, 'iid'),
+          progress,
           tags: [job.runTag, job.tag],
         });
         for (const warning of plan.warnings) {
@@ -93,23 +106,42 @@ export async function detectBuildx(
         }
         const result = await exec('docker', plan.args, { env: childEnv });
         // buildx writes its progress to stderr.
-        const logLines = `${result.stdout}\n${result.stderr}`
-          .split('\n')
-          .filter((line) => line !== '');
+        const progressRead =
+          progress === 'rawjson'
+            ? readRawJsonProgress(result.stderr)
+            : { lines: result.stderr.split('\n'), steps: undefined };
+        const logLines = [...result.stdout.split('\n'), ...progressRead.lines].filter(
+          (line) => line !== '',
+        );
+        const steps = progressRead.steps ?? countPlainSteps(logLines);
         if (result.exitCode !== 0) {
           throw new BuildFailure(
             lastErrorLine(logLines) ?? `docker buildx exited ${result.exitCode}`,
             logLines,
+            steps,
           );
         }
         const configDigest = (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
-        return { reference: job.runTag, configDigest, logLines };
+        return { reference: job.runTag, configDigest, logLines, steps };
       } finally {
         await rm(workDirectory, { recursive: true, force: true });
       }
     },
   };
   return { available: true, builder };
+}
+
+/** The cache state that the runner's variables and the `cache` input alone decide. */
+function describeCacheEnvironment(input: CacheInput, environment: GhaCacheEnvironment): CacheState {
+  if (input === 'none') return { on: false, note: 'off: input `cache` is none' };
+  if (environment.missing.length > 0) {
+    return { on: false, note: `off: ${environment.missing.join(' and ')} not set` };
+  }
+  if (environment.mode === 'none') return { on: false, note: 'off: ACTIONS_CACHE_MODE is none' };
+  const access = { 'read-write': 'read and write', read: 'read only', 'write-only': 'write only' }[
+    environment.mode
+  ];
+  return { on: true, note: `gha (service v${environment.serviceVersion}), ${access}` };
 }
 
 async function usesContainerdStore(exec: Exec, env: Record<string, string>): Promise<boolean> {

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { errorMessage } from '../errors.js';
 import { isObject } from '../json-guards.js';
 import { buildContextDirectories } from './context.js';
+import { countEngineSteps } from './progress.js';
 import { openBuildSession } from './session/session.js';
 import { mergeBuildArgs } from './buildx-args.js';
 import { BuildFailure, type BuildJob, type BuildOutcome, type ImageBuilder } from './types.js';
@@ -53,7 +54,7 @@ export async function buildWithEngine(docker: Docker, request: BuildJob): Promis
       );
     });
   } catch (error) {
-    throw new BuildFailure(errorMessage(error), logLines);
+    throw new BuildFailure(errorMessage(error), logLines, countEngineSteps(logLines));
   } finally {
     session.close();
   }
@@ -62,12 +63,13 @@ export async function buildWithEngine(docker: Docker, request: BuildJob): Promis
     throw new BuildFailure(
       sessionFailure ? `${failure} (sending the context: ${sessionFailure.message})` : failure,
       logLines,
+      countEngineSteps(logLines),
     );
   }
   if (!imageId) throw new BuildFailure('the engine finished without reporting an image', logLines);
   // The reported ID is the config digest on the classic store but the manifest digest on the
   // containerd store: the tag is the one name both know.
-  return { reference: request.runTag, logLines };
+  return { reference: request.runTag, logLines, steps: countEngineSteps(logLines) };
 }
 
 /** `POST /build` with an empty body: the context comes through the session. */
@@ -149,5 +151,9 @@ export function readBuildEvent(event: unknown): BuildEvent {
 }
 
 export function createEngineBuilder(docker: Docker): ImageBuilder {
-  return { method: 'engine', build: (job) => buildWithEngine(docker, job) };
+  return {
+    method: 'engine',
+    cache: { on: false, note: "off: the engine's own BuildKit cannot use it" },
+    build: (job) => buildWithEngine(docker, job),
+  };
 }

@@ -1,4 +1,24 @@
 import type { BuildSpec, Service } from '../services/types.js';
+import type { StepCount } from './progress.js';
+
+export type { StepCount } from './progress.js';
+
+/** Whether builds use the GitHub Actions cache, and in a few words why or how. */
+export interface CacheState {
+  readonly on: boolean;
+  /** `gha v1, read and write`; `off: ACTIONS_RUNTIME_TOKEN not set`; … */
+  readonly note: string;
+}
+
+/** How one service's image came to be: for the report, never for the verdict. */
+export interface BuildInfo {
+  readonly method: 'buildx' | 'engine' | 'prebuilt';
+  /** Wall-clock seconds of the build (or the pull of a prebuilt image). */
+  readonly seconds: number;
+  readonly cache: CacheState;
+  /** Dockerfile steps, and how many were cached; absent when the builder did not say. */
+  readonly steps?: StepCount | undefined;
+}
 
 /** A service that was built (or names an existing image) and can now be measured. */
 export interface BuiltImage {
@@ -19,8 +39,13 @@ export interface BuiltImage {
 }
 
 export type BuildResult =
-  | { readonly ok: true; readonly image: BuiltImage }
-  | { readonly ok: false; readonly service: Service; readonly error: string };
+  | { readonly ok: true; readonly image: BuiltImage; readonly info: BuildInfo }
+  | {
+      readonly ok: false;
+      readonly service: Service;
+      readonly error: string;
+      readonly info?: BuildInfo | undefined;
+    };
 
 export interface BuildJob {
   readonly serviceName: string;
@@ -43,6 +68,7 @@ export class BuildFailure extends Error {
   constructor(
     message: string,
     readonly logLines: readonly string[],
+    readonly steps?: StepCount,
   ) {
     super(message);
   }
@@ -54,10 +80,13 @@ export interface BuildOutcome {
   /** The image config digest, where the builder reports it (buildx's `--iidfile`). */
   readonly configDigest?: string | undefined;
   readonly logLines: readonly string[];
+  readonly steps?: StepCount | undefined;
 }
 
 /** One way of building: buildx with the gha cache, or the engine's own BuildKit. */
 export interface ImageBuilder {
   readonly method: 'buildx' | 'engine';
+  /** The same for every service of a run. */
+  readonly cache: CacheState;
   build(job: BuildJob): Promise<BuildOutcome>;
 }

@@ -34,7 +34,7 @@ export function compare(input: CompareInput): Verdict {
       'measurement' in outcome
         ? evaluateMeasured(outcome.name, outcome.limits, outcome.measurement, entry, metric, failOn)
         : evaluateError(outcome.name, outcome.limits, outcome.error, outcome.stage, entry, metric);
-    return { ...result, dockerfile: outcome.dockerfile };
+    return { ...result, dockerfile: outcome.dockerfile, build: outcome.build };
   });
 
   if (input.fullRun) {

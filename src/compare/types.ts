@@ -1,3 +1,4 @@
+import type { BuildInfo } from '../build/types.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Limits, Metric } from '../services/types.js';
 import type { LayerChange } from './layers.js';
@@ -15,6 +16,7 @@ export type ServiceOutcome =
       readonly measurement: ImageMeasurement;
       /** The service's Dockerfile relative to the repository root, for annotations. */
       readonly dockerfile?: string | undefined;
+      readonly build?: BuildInfo | undefined;
     }
   | {
       readonly name: string;
@@ -23,6 +25,7 @@ export type ServiceOutcome =
       readonly stage: 'build' | 'measure';
       /** The service's Dockerfile relative to the repository root, for annotations. */
       readonly dockerfile?: string | undefined;
+      readonly build?: BuildInfo | undefined;
     };
 
 /**
@@ -59,6 +62,8 @@ export interface ServiceResult {
   readonly layerChanges: readonly LayerChange[];
   /** The service's Dockerfile relative to the repository root; undefined for prebuilt images. */
   readonly dockerfile: string | undefined;
+  /** How the image was built: duration, cache, cached steps. Reported, never judged. */
+  readonly build?: BuildInfo | undefined;
   /**
    * Σ `layerChanges[].change` of the base-image layers, in uncompressed bytes whatever the metric
    * (layer changes are always uncompressed); undefined when `layerChanges` is empty.

@@ -87,6 +87,17 @@ export interface JsonServiceReport {
   readonly breaches: readonly JsonBreach[];
   /** Layers against the baseline's, in image order, uncompressed bytes; empty without a baseline. */
   readonly layerChanges: readonly JsonLayerChange[];
+  /** How the image was built; null for a removed service (and in reports from before it). */
+  readonly build: JsonBuild | null;
+}
+
+export interface JsonBuild {
+  readonly method: 'buildx' | 'engine' | 'prebuilt';
+  /** Wall-clock seconds, one decimal. */
+  readonly seconds: number;
+  readonly cache: { readonly on: boolean; readonly note: string };
+  /** Dockerfile steps and how many came from a cache; null when the builder did not say. */
+  readonly steps: { readonly total: number; readonly cached: number } | null;
 }
 
 export interface JsonBreach {
@@ -180,6 +191,16 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
     error: service.error ?? null,
     dockerfile: service.dockerfile ?? null,
     breaches: service.breaches.map((breach) => ({ kind: breach.kind, reason: breach.reason })),
+    build: service.build
+      ? {
+          method: service.build.method,
+          seconds: service.build.seconds,
+          cache: { on: service.build.cache.on, note: service.build.cache.note },
+          steps: service.build.steps
+            ? { total: service.build.steps.total, cached: service.build.steps.cached }
+            : null,
+        }
+      : null,
     layerChanges: service.layerChanges.map((layer) => ({
       instruction: layer.instruction,
       kind: layer.kind,
@@ -279,6 +300,14 @@ function serviceResult(service: JsonServiceReport): ServiceResult {
     breaches: service.breaches.map((breach) => ({ kind: breach.kind, reason: breach.reason })),
     layerChanges,
     dockerfile: service.dockerfile ?? undefined,
+    build: service.build
+      ? {
+          method: service.build.method,
+          seconds: service.build.seconds,
+          cache: service.build.cache,
+          steps: service.build.steps ?? undefined,
+        }
+      : undefined,
   };
 }
 
@@ -388,6 +417,7 @@ function parseService(service: ObjectReader): JsonServiceReport {
       const breach = item.asObject();
       return { kind: breach.oneOf('kind', BREACH_KINDS), reason: breach.string('reason') };
     }),
+    build: service.optional('build', (value, key) => parseBuild(read.object(value, key))),
     layerChanges: service.list('layerChanges', (item) => {
       const layer = item.asObject();
       return {
@@ -398,6 +428,21 @@ function parseService(service: ObjectReader): JsonServiceReport {
         change: layer.integer('change'),
         base: layer.boolean('base'),
       };
+    }),
+  };
+}
+
+const BUILD_METHODS: readonly JsonBuild['method'][] = ['buildx', 'engine', 'prebuilt'];
+
+function parseBuild(build: ObjectReader): JsonBuild {
+  const cache = build.object('cache');
+  return {
+    method: build.oneOf('method', BUILD_METHODS),
+    seconds: build.seconds('seconds'),
+    cache: { on: cache.boolean('on'), note: cache.string('note') },
+    steps: build.nullable('steps', (value, key) => {
+      const steps = build.reader.object(value, key);
+      return { total: steps.bytes('total'), cached: steps.bytes('cached') };
     }),
   };
 }
@@ -593,6 +638,20 @@ class ObjectReader {
     return (
       found ?? this.reader.fail(this.key(name), value, `must be one of: ${allowed.join(', ')}`)
     );
+  }
+
+  /** A duration: a finite number of seconds, 0 or more. */
+  seconds(name: string): number {
+    const value = this.value(name);
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0
+      ? value
+      : this.reader.fail(this.key(name), value, 'must be a number of seconds (0 or more)');
+  }
+
+  /** A key added after version 1 first shipped: missing or null both read as null. */
+  optional<T>(name: string, read: (value: unknown, key: string) => T): T | null {
+    const value = this.value(name);
+    return value === undefined || value === null ? null : read(value, this.key(name));
   }
 
   /** The value, or null when the file says null; a missing key is an error, not null. */

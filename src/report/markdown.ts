@@ -313,22 +313,22 @@ export function plural(count: number, word: string): string {
 }
 
 /** Repository text for a terminal: no escape sequences or other control characters. */
-function terminalText(text: string): string {
+export function terminalText(text: string): string {
   return text.replace(/\r\n|[\r\n\t]/g, ' ').replace(CONTROL_CHARACTERS, '?');
 }
 
 const GRAPHEMES = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /** Characters as a reader counts them (an accented letter or a flag is one). */
-function textWidth(text: string): number {
+export function textWidth(text: string): number {
   return Array.from(GRAPHEMES.segment(text)).length;
 }
 
-function padEnd(text: string, width: number): string {
+export function padEnd(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - textWidth(text)));
 }
 
-function padStart(text: string, width: number): string {
+export function padStart(text: string, width: number): string {
   return ' '.repeat(Math.max(0, width - textWidth(text))) + text;
 }
 

@@ -1,5 +1,6 @@
 import type { Verdict } from '../compare/types.js';
 import { renderComment, renderServiceDetails, type CommentOptions } from './comment.js';
+import { renderBuildsMarkdown } from './builds.js';
 import { renderMarkdown } from './markdown.js';
 
 /** GitHub drops a step summary larger than 1 MiB whole; keep well under it. */
@@ -12,7 +13,8 @@ const SUMMARY_MAX_BYTES = 1_000_000;
  */
 export function renderSummary(verdict: Verdict, analyze: CommentOptions['analyze']): string {
   const details = renderServiceDetails(verdict, analyze);
-  const overview = renderMarkdown(verdict).trimEnd();
+  const builds = renderBuildsMarkdown(verdict);
+  const overview = [renderMarkdown(verdict).trimEnd(), builds].filter(Boolean).join('\n\n');
   const full = details === '' ? `${overview}\n` : `${overview}\n\n${details}\n`;
   if (Buffer.byteLength(full) <= SUMMARY_MAX_BYTES) return full;
   for (let maxLength = SUMMARY_MAX_BYTES / 2; ; maxLength = Math.floor(maxLength / 2)) {

@@ -1,0 +1,121 @@
+import { isObject } from '../json-guards.js';
+
+/** Dockerfile steps of one build, and how many of them BuildKit took from a cache. */
+export interface StepCount {
+  readonly total: number;
+  readonly cached: number;
+}
+
+export interface BuildProgress {
+  /** Readable log lines: step names, their output, errors, and buildx's own plain lines. */
+  readonly lines: string[];
+  readonly steps: StepCount;
+}
+
+/**
+ * A Dockerfile step as BuildKit names it: `[2/3] RUN …`, `[build 1/4] COPY …`. Internal vertices
+ * (`[internal] load …`, `exporting to image`) are not steps.
+ */
+const STEP_NAME = /^\[(?:[^\]\s]+ )?\d+\/\d+\] /;
+
+/**
+ * Reads `docker buildx build --progress=rawjson` output: indented JSON SolveStatus objects (one
+ * top-level `{` … `}` block each), then buildx's plain lines (the error summary). A step counts
+ * as cached when any of its updates says `"cached": true`: restored from the local or a remote
+ * cache (the gha cache), which `--progress=plain` does not always print.
+ */
+export function readRawJsonProgress(stderr: string): BuildProgress {
+  const lines: string[] = [];
+  const steps = new Map<string, { name: string; cached: boolean; announced: boolean }>();
+  let block: string[] | undefined;
+  for (const line of stderr.split(/\r?\n/)) {
+    if (block === undefined) {
+      if (line === '{') block = [line];
+      else if (line.trim() !== '') lines.push(line);
+      continue;
+    }
+    block.push(line);
+    if (line !== '}') continue;
+    const text = block.join('\n');
+    block = undefined;
+    let status: unknown;
+    try {
+      status = JSON.parse(text) as unknown;
+    } catch {
+      lines.push(...text.split('\n'));
+      continue;
+    }
+    if (!isObject(status)) continue;
+    for (const vertex of listOf(status['vertexes'])) {
+      const digest = typeof vertex['digest'] === 'string' ? vertex['digest'] : '';
+      const name = typeof vertex['name'] === 'string' ? vertex['name'] : '';
+      const known = steps.get(digest) ?? { name, cached: false, announced: false };
+      steps.set(digest, known);
+      if (!known.announced && name !== '') {
+        known.announced = true;
+        lines.push(`#${steps.size} ${name}`);
+      }
+      if (vertex['cached'] === true && !known.cached) {
+        known.cached = true;
+        lines.push(`#${indexOf(steps, digest)} CACHED`);
+      }
+      if (typeof vertex['error'] === 'string') {
+        lines.push(`#${indexOf(steps, digest)} ERROR: ${vertex['error']}`);
+      }
+    }
+    for (const log of listOf(status['logs'])) {
+      const digest = typeof log['vertex'] === 'string' ? log['vertex'] : '';
+      const data = typeof log['data'] === 'string' ? Buffer.from(log['data'], 'base64') : undefined;
+      if (!data) continue;
+      for (const output of data.toString('utf8').split('\n')) {
+        if (output.trim() !== '') lines.push(`#${indexOf(steps, digest)} ${output.trimEnd()}`);
+      }
+    }
+  }
+  const dockerfileSteps = [...steps.values()].filter((step) => STEP_NAME.test(step.name));
+  return {
+    lines,
+    steps: {
+      total: dockerfileSteps.length,
+      cached: dockerfileSteps.filter((step) => step.cached).length,
+    },
+  };
+}
+
+/**
+ * Counts the steps in the engine's BuildKit log as dockerode decodes it: `[<digest>] <name>`
+ * when a step starts, `CACHED: <name>` when it was taken from the cache.
+ */
+export function countEngineSteps(lines: readonly string[]): StepCount {
+  const all = new Set<string>();
+  const cached = new Set<string>();
+  for (const line of lines) {
+    const isCached = line.startsWith('CACHED: ');
+    const name = isCached ? line.slice('CACHED: '.length) : line.replace(/^\[[0-9a-z:]+\] /, '');
+    if (!STEP_NAME.test(name)) continue;
+    all.add(name);
+    if (isCached) cached.add(name);
+  }
+  return { total: all.size, cached: cached.size };
+}
+
+/** `--progress=plain` prints `#n [1/2] COPY …` and `#n CACHED` lines. */
+export function countPlainSteps(lines: readonly string[]): StepCount {
+  const names = new Map<string, string>();
+  const cached = new Set<string>();
+  for (const line of lines) {
+    const step = /^#(\d+) (\[(?:[^\]\s]+ )?\d+\/\d+\] .*)$/.exec(line);
+    if (step?.[1] && step[2]) names.set(step[1], step[2]);
+    const hit = /^#(\d+) CACHED$/.exec(line);
+    if (hit?.[1]) cached.add(hit[1]);
+  }
+  return { total: names.size, cached: [...cached].filter((id) => names.has(id)).length };
+}
+
+function listOf(value: unknown): Readonly<Record<string, unknown>>[] {
+  return Array.isArray(value) ? value.filter(isObject) : [];
+}
+
+function indexOf(steps: ReadonlyMap<string, unknown>, digest: string): number {
+  return [...steps.keys()].indexOf(digest) + 1;
+}

@@ -1,11 +1,36 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that change an engine for everyone on it (`docker buildx prune -af`) are named
+ * `*.exclusive.itg.test.ts` and run alone, after every other file.
+ */
+const EXCLUSIVE = '__tests__/**/*.exclusive.itg.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['__tests__/**/*.test.ts'],
-    // Integration tests share one Docker engine; images are built in parallel inside a file.
-    fileParallelism: true,
     testTimeout: 120_000,
     hookTimeout: 600_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'shared',
+          include: ['__tests__/**/*.test.ts'],
+          exclude: [EXCLUSIVE],
+          // Integration tests share the engines; images are built in parallel inside a file.
+          fileParallelism: true,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'exclusive',
+          include: [EXCLUSIVE],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -20,7 +20,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-4XAYGADE.js";
+} from "./chunk-ASOZ7LWB.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -36,7 +36,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-4XAYGADE.js";
+} from "./chunk-ASOZ7LWB.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -81,6 +81,8 @@ describe('step counts from the other progress formats', () => {
       '[sha256:aa247] [2/2] RUN make',
       '[sha256:aa247] [2/2] RUN make',
       '[sha256:e8c61] exporting to image',
+      // A FROM builds nothing: not a step, cached or not.
+      '[sha256:0f0f0] [build 1/3] FROM docker.io/library/debian:bookworm',
     ];
     expect(countEngineSteps(lines)).toEqual({ total: 2, cached: 1 });
   });

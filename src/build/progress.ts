@@ -14,9 +14,10 @@ export interface BuildProgress {
 
 /**
  * A Dockerfile step as BuildKit names it: `[2/3] RUN …`, `[build 1/4] COPY …`. Internal vertices
- * (`[internal] load …`, `exporting to image`) are not steps.
+ * (`[internal] load …`, `exporting to image`) are not steps, and neither is `[1/3] FROM …`: it
+ * builds nothing, and whether the base image counts as "cached" says nothing about the cache.
  */
-const STEP_NAME = /^\[(?:[^\]\s]+ )?\d+\/\d+\] /;
+const STEP_NAME = /^\[(?:[^\]\s]+ )?\d+\/\d+\] (?!FROM )/;
 
 /**
  * Reads `docker buildx build --progress=rawjson` output: indented JSON SolveStatus objects (one
@@ -104,7 +105,8 @@ export function countPlainSteps(lines: readonly string[]): StepCount {
   const names = new Map<string, string>();
   const cached = new Set<string>();
   for (const line of lines) {
-    const step = /^#(\d+) (\[(?:[^\]\s]+ )?\d+\/\d+\] .*)$/.exec(line);
+    const step = /^#(\d+) (\[.*)$/.exec(line);
+    if (step?.[2] && !STEP_NAME.test(step[2])) continue;
     if (step?.[1] && step[2]) names.set(step[1], step[2]);
     const hit = /^#(\d+) CACHED$/.exec(line);
     if (hit?.[1]) cached.add(hit[1]);

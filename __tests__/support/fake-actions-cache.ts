@@ -47,7 +47,10 @@ export async function startFakeActionsCache(): Promise<FakeActionsCache> {
     });
   });
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<Sent | undefined> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(request);
     const download = /^\/download\/(\d+)$/.exec(url.pathname);
@@ -160,14 +163,18 @@ function assemble(entry: CacheEntry): Buffer {
   return Buffer.concat(offsets.map((offset) => entry.chunks.get(offset) ?? Buffer.alloc(0)));
 }
 
-function send(response: ServerResponse, status: number, body?: unknown): void {
+/** Says the response went out, so a handler can `return send(…)`. */
+type Sent = 'sent';
+
+function send(response: ServerResponse, status: number, body?: unknown): Sent {
   if (body === undefined) {
     response.writeHead(status);
     response.end();
-    return;
+    return 'sent';
   }
   response.writeHead(status, { 'Content-Type': 'application/json' });
   response.end(JSON.stringify(body));
+  return 'sent';
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {

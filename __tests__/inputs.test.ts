@@ -70,6 +70,7 @@ describe('parseInputs defaults', () => {
     cache: 'gha',
     cacheScope: 'image-size-gate',
     builder: undefined,
+    load: false,
     platform: undefined,
     buildArgs: {},
     parallel: 2,

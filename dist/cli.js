@@ -20,7 +20,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-ASOZ7LWB.js";
+} from "./chunk-RQUL2NYC.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -56,6 +56,7 @@ Options (the same names as the action's inputs):
   --cache gha|none              (default: none outside GitHub Actions)
   --cache-scope PREFIX          prefix of per-service cache scopes
   --builder NAME                buildx builder to use
+  --load true|false             load built images into the engine (default: false)
   --report-file FILE            where to write the JSON report
   --reports LIST                report: JSON reports to merge (files, directories, globs)
   -v, --verbose                 print every build log
@@ -79,6 +80,7 @@ var STRING_OPTIONS = [
   "cache",
   "cache-scope",
   "builder",
+  "load",
   "report-file",
   "reports",
   "max-wasted",

@@ -36,7 +36,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-ASOZ7LWB.js";
+} from "./chunk-RQUL2NYC.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -47,6 +47,7 @@ Options (the same names as the action's inputs):
   --cache gha|none              (default: none outside GitHub Actions)
   --cache-scope PREFIX          prefix of per-service cache scopes
   --builder NAME                buildx builder to use
+  --load true|false             load built images into the engine (default: false)
   --report-file FILE            where to write the JSON report
   --reports LIST                report: JSON reports to merge (files, directories, globs)
   -v, --verbose                 print every build log
@@ -71,6 +72,7 @@ const STRING_OPTIONS = [
   'cache',
   'cache-scope',
   'builder',
+  'load',
   'report-file',
   'reports',
   'max-wasted',

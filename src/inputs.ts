@@ -52,6 +52,8 @@ export interface Inputs {
   readonly cache: CacheBackend;
   readonly cacheScope: string;
   readonly builder: string | undefined;
+  /** `load`: put built images into the engine even where they are measured from an OCI layout. */
+  readonly load: boolean;
   readonly platform: string | undefined;
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly parallel: number;
@@ -110,6 +112,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     cache: oneOf(get, 'cache', ['gha', 'none'] as const, 'gha'),
     cacheScope: cacheScope(get('cache-scope') || 'image-size-gate'),
     builder: get('builder') || undefined,
+    load: optionalParsed(get, 'load', parseBoolean, () => BOOLEAN_PROBLEM) ?? false,
     platform: platform(get('platform')),
     buildArgs: parseBuildArgs(read('build-args')),
     parallel: parallel(get('parallel')),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/baseline.js';
@@ -19,6 +20,7 @@ import { errorMessage } from './errors.js';
 import type { Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { measureEngineImage } from './measure/engine.js';
+import { measureOciLayoutDirectory, type MeasureOptions } from './measure/image-content.js';
 import type { ImageMeasurement } from './measure/types.js';
 import { loadServices } from './services/load.js';
 import type { Service } from './services/types.js';
@@ -115,7 +117,12 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
 async function chooseBuilder(inputs: Inputs, deps: GateDependencies): Promise<ImageBuilder> {
   const buildx = await detectBuildx(
     deps.exec,
-    { builder: inputs.builder, cache: inputs.cache, cacheScope: inputs.cacheScope },
+    {
+      builder: inputs.builder,
+      load: inputs.load,
+      cache: inputs.cache,
+      cacheScope: inputs.cacheScope,
+    },
     deps.env,
     deps.log,
   );
@@ -154,19 +161,22 @@ async function buildAndMeasure(
   }
   const build = built.info;
   try {
-    const { baseImage } = built.image;
-    const measurement = await measureEngineImage(deps.docker, built.image.reference, {
+    const { baseImage, ociLayout } = built.image;
+    const options: MeasureOptions = {
       platform: built.image.platform,
       createSizer: () => new GzipSizeEstimator(),
       knownCompressed,
       analyse: inputs.analyze !== 'none',
       baseImage,
       baseLayerDiffIds: baseImage ? await baseLayerDiffIds(deps.docker, baseImage) : undefined,
-    });
+    };
+    const measurement = ociLayout
+      ? await measureOciLayoutDirectory(ociLayout, options)
+      : await measureEngineImage(deps.docker, built.image.reference, options);
     const expected = built.image.configDigest;
     if (expected !== undefined && expected !== measurement.imageId) {
       throw new Error(
-        `${built.image.reference} names image ${measurement.imageId}, not the ${expected} this run built: another build replaced the tag during the run`,
+        `${ociLayout ?? built.image.reference} holds image ${measurement.imageId}, not the ${expected} this run built: another build replaced it during the run`,
       );
     }
     deps.log.info(
@@ -178,7 +188,11 @@ async function buildAndMeasure(
     deps.log.warning(`${name}: could not measure ${built.image.reference}: ${message}`);
     return { name, limits, dockerfile, error: message, stage: 'measure', build };
   } finally {
-    if (built.image.method !== 'prebuilt') await removeRunTag(deps, built.image.reference);
+    if (built.image.ociLayout) {
+      await rm(built.image.ociLayout, { recursive: true, force: true });
+    } else if (built.image.method !== 'prebuilt') {
+      await removeRunTag(deps, built.image.reference);
+    }
   }
 }
 

@@ -62,6 +62,21 @@ function request(overrides: ArgvCase['request'], env: ProcessEnvironment): Build
 
 const CASES: ArgvCase[] = [
   {
+    name: 'an OCI layout output replaces --load',
+    request: { output: { ociLayout: '/tmp/isg/oci' } },
+    args: [
+      ...HEAD,
+      '--provenance=false',
+      '--iidfile',
+      IID,
+      '--output',
+      'type=oci,tar=false,dest=/tmp/isg/oci',
+      ...FROM(API_SCOPE),
+      ...TO(API_SCOPE),
+      CONTEXT,
+    ],
+  },
+  {
     name: 'rawjson progress comes after provenance, before the outputs',
     request: { progress: 'rawjson' },
     args: [

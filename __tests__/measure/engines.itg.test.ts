@@ -53,7 +53,11 @@ async function createRepository(): Promise<string> {
   return root;
 }
 
-async function measureOn(engine: TestEngine, template: string): Promise<GateRun> {
+async function measureOn(
+  engine: TestEngine,
+  template: string,
+  inputs: Readonly<Record<string, string>>,
+): Promise<GateRun> {
   // A copy per engine: each writes its own baseline.
   const root = await tempDirectory('engines-copy');
   await cp(template, root, { recursive: true });
@@ -62,6 +66,7 @@ async function measureOn(engine: TestEngine, template: string): Promise<GateRun>
     'report-file': path.join(root, 'report.json'),
     mode: 'update',
     parallel: '4',
+    ...inputs,
   };
   return runGate(
     parseInputs((name) => values[name] ?? '', engine.env, root),
@@ -96,6 +101,30 @@ async function manifestLayerBytes(engine: TestEngine, reference: string): Promis
   return manifest.layers.reduce((sum, layer) => sum + layer.size, 0);
 }
 
+const LATEST_TAGS = Object.keys(DOCKERFILES).map((name) => `image-size-gate/${name}:latest`);
+
+async function removeLatestTags(engine: TestEngine): Promise<void> {
+  for (const tag of LATEST_TAGS) {
+    await engine.docker
+      .getImage(tag)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+}
+
+async function latestTagsPresent(engine: TestEngine): Promise<string[]> {
+  const present: string[] = [];
+  for (const tag of LATEST_TAGS) {
+    const found = await engine.docker
+      .getImage(tag)
+      .inspect()
+      .then(() => true)
+      .catch(() => false);
+    if (found) present.push(tag);
+  }
+  return present;
+}
+
 function byName(run: GateRun): Map<string, ServiceResult> {
   return new Map(run.verdict.services.map((service) => [service.name, service]));
 }
@@ -103,21 +132,35 @@ function byName(run: GateRun): Map<string, ServiceResult> {
 describeOnBoth(
   'the same images measure the same on Docker 20.10 (classic) and 26 (containerd)',
   () => {
-    const engines = all ? [engine20(docker), engine26.buildx, engine26.engineOnly] : [];
+    /** Each build path, named; buildx on the containerd store is measured from an OCI layout. */
+    const paths: { label: string; engine: TestEngine; inputs: Record<string, string> }[] = all
+      ? [
+          { label: 'Docker 20.10 engine BuildKit', engine: engine20(docker), inputs: {} },
+          { label: 'Docker 26 buildx, OCI layout', engine: engine26.buildx, inputs: {} },
+          { label: 'Docker 26 buildx, loaded', engine: engine26.buildx, inputs: { load: 'true' } },
+          { label: 'Docker 26 engine BuildKit', engine: engine26.engineOnly, inputs: {} },
+        ]
+      : [];
     const runs = new Map<string, GateRun>();
+    /** `:latest` tags of these services that existed right after the OCI layout run. */
+    let loadedAfterLayoutRun: string[] = [];
     /** Per engine and service, Σ manifest layer sizes of the image `:latest` named right after. */
     const pushedBytes = new Map<string, number>();
 
     beforeAll(async () => {
       const template = await createRepository();
-      // One engine after the other: both Docker 26 paths tag the same `:latest` names.
-      for (const engine of engines) {
-        const run = await measureOn(engine, template);
-        runs.set(engine.label, run);
-        if (engine.store !== 'containerd') continue;
+      // One path after the other: the Docker 26 paths tag the same `:latest` names.
+      for (const { label, engine, inputs } of paths) {
+        const fromLayout = label.endsWith('OCI layout');
+        if (fromLayout) await removeLatestTags(engine);
+        const run = await measureOn(engine, template, inputs);
+        runs.set(label, run);
+        if (fromLayout) loadedAfterLayoutRun = await latestTagsPresent(engine);
+        // Loaded images only: an OCI layout is measured and deleted, never loaded.
+        if (engine.store !== 'containerd' || fromLayout) continue;
         for (const service of run.verdict.services) {
           pushedBytes.set(
-            `${engine.label} ${service.name}`,
+            `${label} ${service.name}`,
             await manifestLayerBytes(engine, `image-size-gate/${service.name}:latest`),
           );
         }
@@ -144,6 +187,11 @@ describeOnBoth(
       }
     });
 
+    test('buildx on the containerd store measures an OCI layout and loads nothing', () => {
+      expect(runs.get('Docker 26 buildx, OCI layout')?.verdict.services).toHaveLength(4);
+      expect(loadedAfterLayoutRun).toEqual([]);
+    });
+
     test('size, layer sizes and instructions are equal to the byte across engines', () => {
       const [reference, ...others] = [...runs.values()];
       const shape = (run: GateRun | undefined) =>
@@ -167,18 +215,27 @@ describeOnBoth(
     });
 
     test('on the containerd store the pull size is exact: the saved blobs, never an estimate', () => {
-      for (const engine of [engine26?.buildx, engine26?.engineOnly]) {
-        if (!engine) continue;
-        const run = runs.get(engine.label);
-        for (const service of run?.verdict.services ?? []) {
-          const label = `${engine.label} ${service.name}`;
+      for (const path of ['Docker 26 buildx, loaded', 'Docker 26 engine BuildKit']) {
+        for (const service of runs.get(path)?.verdict.services ?? []) {
+          const label = `${path} ${service.name}`;
           const measurement = service.measurement;
           expect(measurement?.compressedEstimated ?? false, label).toBe(false);
           expect(measurement?.compressed, label).toBe(pushedBytes.get(label));
         }
       }
+      // The OCI layout holds the same blobs BuildKit loads into the engine.
+      const pullSizes = (path: string) =>
+        runs
+          .get(path)
+          ?.verdict.services.map((service) => [
+            service.measurement?.compressed,
+            service.measurement?.compressedEstimated ?? false,
+          ]);
+      expect(pullSizes('Docker 26 buildx, OCI layout')).toEqual(
+        pullSizes('Docker 26 buildx, loaded'),
+      );
       // The classic store keeps no compressed blobs: there it is an estimate, and says so.
-      const classic = runs.get(engines[0]?.label ?? '');
+      const classic = runs.get('Docker 20.10 engine BuildKit');
       expect(
         classic?.verdict.services.every((service) => service.measurement?.compressedEstimated),
       ).toBe(true);

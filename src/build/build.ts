@@ -85,6 +85,7 @@ export async function buildService(
         service,
         reference: outcome.reference,
         configDigest: outcome.configDigest,
+        ociLayout: outcome.ociLayout,
         method: builder.method,
         platform,
         baseImage,

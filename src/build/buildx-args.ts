@@ -20,6 +20,11 @@ export interface BuildxRequest {
   readonly cacheEnvironment: GhaCacheEnvironment;
   readonly iidFile: string;
   /**
+   * Where the image goes: into the engine (`--load`, the default), or an OCI layout directory
+   * that is measured without loading (exact blobs, no `docker save`).
+   */
+  readonly output?: { readonly ociLayout: string } | undefined;
+  /**
    * `rawjson` (buildx ≥ 0.13) marks every step restored from a cache; `plain` is for older
    * buildx. Absent: buildx's default.
    */
@@ -51,7 +56,9 @@ export function buildxBuildArgs(request: BuildxRequest): BuildxPlan {
   // Without this buildx wraps the image in an index with an attestation manifest.
   args.push('--provenance=false');
   if (request.progress !== undefined) args.push(`--progress=${request.progress}`);
-  args.push('--iidfile', request.iidFile, '--load');
+  args.push('--iidfile', request.iidFile);
+  if (request.output) args.push('--output', `type=oci,tar=false,dest=${request.output.ociLayout}`);
+  else args.push('--load');
 
   const cache = cacheFlags(request);
   args.push(...cache.args, build.context);

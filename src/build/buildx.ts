@@ -16,6 +16,8 @@ import { BuildFailure, type BuildJob, type CacheState, type ImageBuilder } from 
 
 export interface BuildxSettings {
   readonly builder: string | undefined;
+  /** The `load` input: load images into the engine even where an OCI layout could be measured. */
+  readonly load: boolean;
   readonly cache: CacheInput;
   readonly cacheScope: string;
 }
@@ -51,6 +53,9 @@ export async function detectBuildx(
   }
   const builderInfo = parseBuildxInspect(inspect.stdout);
   const cacheEnvironment = readGhaCacheEnvironment(env);
+  const driver = builderInfo?.driver;
+  // Asked once: it decides both the cache and whether an OCI layout can be exported.
+  const containerdStore = await usesContainerdStore(exec, childEnv);
   let cache = settings.cache;
   let cacheState: CacheState = describeCacheEnvironment(settings.cache, cacheEnvironment);
   // Without the runner's variables the cache is off anyway, and buildx-args says why once.
@@ -63,8 +68,8 @@ export async function detectBuildx(
       serviceVersion: cacheEnvironment.serviceVersion,
       buildxVersion,
       buildkitVersion: builderInfo?.buildkitVersion,
-      driver: builderInfo?.driver,
-      containerdStore: await usesContainerdStore(exec, childEnv),
+      driver,
+      containerdStore,
     });
     if (!capability.ok) {
       log.warning(`The GitHub Actions cache is off for this run. ${capability.reasons.join(' ')}`);
@@ -73,8 +78,11 @@ export async function detectBuildx(
     }
     for (const note of capability.unverified) log.info(note);
   }
+  // The docker driver exports an OCI layout only on the containerd store; other drivers always.
+  const exportsOci = driver !== undefined && (driver !== 'docker' || containerdStore);
+  const measureFrom = exportsOci && !settings.load ? 'oci' : 'engine';
   log.info(
-    `Building with docker buildx ${buildxVersion ?? '(unknown version)'}, builder ${builderInfo?.name ?? 'default'} (${builderInfo?.driver ?? 'unknown driver'}), cache ${cache === 'gha' ? 'gha' : 'off'}.`,
+    `Building with docker buildx ${buildxVersion ?? '(unknown version)'}, builder ${builderInfo?.name ?? 'default'} (${driver ?? 'unknown driver'}), cache ${cache === 'gha' ? 'gha' : 'off'}, ${measureFrom === 'oci' ? 'measured from an OCI layout (not loaded; input `load: true` loads)' : 'loaded into the engine'}.`,
   );
 
   // rawjson says reliably which steps came from a cache; buildx before 0.13 does not have it.
@@ -86,6 +94,11 @@ export async function detectBuildx(
     cache: cacheState,
     async build(job: BuildJob) {
       const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-buildx-'));
+      // Outlives this call: the pipeline measures it, then deletes it.
+      const ociLayout =
+        measureFrom === 'oci'
+          ? await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-oci-'))
+          : undefined;
       try {
         const plan = buildxBuildArgs({
           serviceName: job.serviceName,
@@ -98,6 +111,7 @@ export async function detectBuildx(
           cacheEnvironment,
           iidFile: path.join(workDirectory, 'iid'),
           progress,
+          output: ociLayout ? { ociLayout } : undefined,
           tags: [job.runTag, job.tag],
         });
         for (const warning of plan.warnings) {
@@ -115,6 +129,7 @@ export async function detectBuildx(
         );
         const steps = progressRead.steps ?? countPlainSteps(logLines);
         if (result.exitCode !== 0) {
+          if (ociLayout) await rm(ociLayout, { recursive: true, force: true });
           throw new BuildFailure(
             lastErrorLine(logLines) ?? `docker buildx exited ${result.exitCode}`,
             logLines,
@@ -122,7 +137,7 @@ export async function detectBuildx(
           );
         }
         const configDigest = (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
-        return { reference: job.runTag, configDigest, logLines, steps };
+        return { reference: job.runTag, configDigest, ociLayout, logLines, steps };
       } finally {
         await rm(workDirectory, { recursive: true, force: true });
       }

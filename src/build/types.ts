@@ -31,6 +31,11 @@ export interface BuiltImage {
   readonly reference: string;
   /** The config digest the builder reported, to check that the tag still names that image. */
   readonly configDigest?: string | undefined;
+  /**
+   * An OCI layout directory holding the image, when the builder exported one instead of loading
+   * it into the engine: measured from there, then deleted.
+   */
+  readonly ociLayout?: string | undefined;
   readonly method: 'buildx' | 'engine' | 'prebuilt';
   /** The platform it was built or pulled for, when one was asked for. */
   readonly platform: string | undefined;
@@ -79,6 +84,8 @@ export interface BuildOutcome {
   readonly reference: string;
   /** The image config digest, where the builder reports it (buildx's `--iidfile`). */
   readonly configDigest?: string | undefined;
+  /** Set when the image was exported to this OCI layout directory instead of being loaded. */
+  readonly ociLayout?: string | undefined;
   readonly logLines: readonly string[];
   readonly steps?: StepCount | undefined;
 }

@@ -5,11 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import Docker from 'dockerode';
 import { buildWithEngine } from '../src/build/engine.js';
 import { measureEngineImage } from '../src/measure/engine.js';
+import { measureOciLayoutDirectory } from '../src/measure/image-content.js';
 import { GzipSizeEstimator } from '../src/measure/gzip-size.js';
 
 type MeasureOptions = NonNullable<Parameters<typeof measureEngineImage>[2]>;
@@ -26,7 +29,23 @@ export type BenchTask =
       readonly analyse: boolean;
       /** diffID → compressed bytes, as a baseline would remember them. */
       readonly knownCompressed?: Readonly<Record<string, number>>;
+    }
+  | {
+      /**
+       * One service's build (all steps cached) and measurement on Docker 26 through buildx:
+       * `--load` then the engine's export, or an OCI layout measured where it lies.
+       */
+      readonly kind: 'buildx-load' | 'buildx-oci';
+      readonly context: string;
+      readonly engine: BenchEngine;
     };
+
+/** How to reach a second engine and its buildx (scripts/engine26.env). */
+export interface BenchEngine {
+  readonly socket: string;
+  readonly docker: string;
+  readonly dockerConfig: string;
+}
 
 export interface BenchResult {
   readonly seconds: number;
@@ -45,6 +64,9 @@ export interface BenchResult {
   readonly layers?: readonly { readonly diffId: string; readonly compressed?: number }[];
   /** Options the measure stage was given that it does not know (it ignored them). */
   readonly unsupported?: readonly string[];
+  /** buildx tasks: seconds in `docker buildx build`, the rest is measuring. */
+  readonly buildSeconds?: number;
+  readonly compressedEstimated?: boolean;
 }
 
 type TaskOutcome = Omit<BenchResult, 'seconds'>;
@@ -73,6 +95,40 @@ export async function runBenchTask(task: BenchTask): Promise<BenchResult> {
       return timed(() => zlibExport(task.reference));
     case 'measure':
       return timed(() => measure(task));
+    case 'buildx-load':
+    case 'buildx-oci':
+      return timed(() => buildxAndMeasure(task));
+  }
+}
+
+async function buildxAndMeasure(
+  task: Extract<BenchTask, { kind: 'buildx-load' | 'buildx-oci' }>,
+): Promise<TaskOutcome> {
+  const layout = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-bench-oci-'));
+  const tag = 'image-size-gate-bench:buildx';
+  const output =
+    task.kind === 'buildx-oci' ? ['--output', `type=oci,tar=false,dest=${layout}`] : ['--load'];
+  try {
+    const started = performance.now();
+    await run(
+      task.engine.docker,
+      ['buildx', 'build', '--provenance=false', '--tag', tag, ...output, task.context],
+      'ignore',
+      { DOCKER_HOST: `unix://${task.engine.socket}`, DOCKER_CONFIG: task.engine.dockerConfig },
+    );
+    const buildSeconds = (performance.now() - started) / 1000;
+    const measurement =
+      task.kind === 'buildx-oci'
+        ? await measureOciLayoutDirectory(layout)
+        : await measureEngineImage(new Docker({ socketPath: task.engine.socket }), tag);
+    return {
+      buildSeconds,
+      size: measurement.size,
+      ...(measurement.compressed === undefined ? {} : { compressed: measurement.compressed }),
+      compressedEstimated: measurement.compressedEstimated ?? false,
+    };
+  } finally {
+    await rm(layout, { recursive: true, force: true });
   }
 }
 
@@ -181,9 +237,17 @@ async function zlibExport(reference: string): Promise<TaskOutcome> {
   return { streamBytes, gzipBytes: await counted };
 }
 
-function run(command: string, args: readonly string[], stdout: 'ignore'): Promise<void> {
+function run(
+  command: string,
+  args: readonly string[],
+  stdout: 'ignore',
+  env: Readonly<Record<string, string>> = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', stdout, 'inherit'] });
+    const child = spawn(command, args, {
+      stdio: ['ignore', stdout, 'ignore'],
+      env: { ...process.env, ...env },
+    });
     child.once('error', reject);
     child.once('close', (code) => {
       if (code === 0) resolve();

@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -138,6 +138,100 @@ async function main({ sizeMb, layers, repeat }) {
 
   printTable(rows, gzip.seconds);
   printAccuracy(estimated, gzip, nodeGzip);
+  await benchEngine26(repeat);
+}
+
+/**
+ * On Docker 26 (containerd store, buildx; scripts/ensure-engine26.sh), one service whose build
+ * steps are all cached: what getting the image out costs per service, `--load` + the engine's
+ * export against an OCI layout measured where buildx wrote it. Skipped when that engine is absent.
+ */
+async function benchEngine26(repeat) {
+  const engine = await readEngine26();
+  if (!engine) {
+    print(
+      '\nDocker 26 rows skipped: scripts/engine26.env is missing or its engine does not answer.',
+    );
+    return;
+  }
+  const context = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-bench-26-'));
+  try {
+    const layers = 4;
+    const layerMb = 50;
+    const lines = ['FROM scratch'];
+    const textPool = Array.from({ length: 16 }, (_, index) => logText(MiB, index));
+    for (let layer = 1; layer <= layers; layer += 1) {
+      const name = `layer${layer}.bin`;
+      writeMixedFile(path.join(context, name), layerMb * MiB, 100 + layer, textPool);
+      lines.push(`COPY ${name} /data/${name}`);
+    }
+    await writeFile(path.join(context, 'Dockerfile'), `${lines.join('\n')}\n`);
+    // The first build fills BuildKit's cache: the timed runs only export and measure.
+    await child({ kind: 'buildx-load', context, engine });
+    const load = await best({ kind: 'buildx-load', context, engine }, repeat);
+    const oci = await best({ kind: 'buildx-oci', context, engine }, repeat);
+    print(
+      `\nDocker 26, containerd store, buildx: one ${layers * layerMb} MiB service, every step cached`,
+    );
+    const header = ['run', 'total s', 'buildx s', 'measure s', 'peak RSS', 'pull size'];
+    const row = (label, result) => [
+      label,
+      result.seconds.toFixed(2),
+      result.buildSeconds.toFixed(2),
+      (result.seconds - result.buildSeconds).toFixed(2),
+      `${result.maxRssMiB.toFixed(0)} MiB`,
+      `${mib(result.compressed ?? 0)}${result.compressedEstimated ? ' (estimated)' : ' (exact)'}`,
+    ];
+    const table = [
+      header,
+      row('--load, then docker save', load),
+      row('OCI layout, measured in place', oci),
+    ];
+    const widths = header.map((_, column) =>
+      Math.max(...table.map((cells) => cells[column].length)),
+    );
+    for (const cells of table) {
+      print(
+        cells
+          .map((cell, column) =>
+            column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+          )
+          .join('  '),
+      );
+    }
+    print(`OCI layout / load: ${(oci.seconds / load.seconds).toFixed(2)}× the time per service`);
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
+}
+
+async function readEngine26() {
+  let text;
+  try {
+    text = await readFile(path.join(ROOT, 'scripts', 'engine26.env'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const values = Object.fromEntries(
+    text
+      .split('\n')
+      .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
+      .filter(Boolean)
+      .map((match) => [match[1], match[2]]),
+  );
+  const socket = (values.ENGINE26_HOST ?? '').replace(/^unix:\/\//, '');
+  if (!socket || !values.ENGINE26_BIN || !values.ENGINE26_DOCKER_CONFIG) return undefined;
+  const { default: Docker } = await import('dockerode');
+  const answers = await new Docker({ socketPath: socket })
+    .ping()
+    .then(() => true)
+    .catch(() => false);
+  if (!answers) return undefined;
+  return {
+    socket,
+    docker: path.join(values.ENGINE26_BIN, 'docker'),
+    dockerConfig: values.ENGINE26_DOCKER_CONFIG,
+  };
 }
 
 /** Runs a task `repeat` times, each in a fresh child; keeps the fastest time and largest RSS. */

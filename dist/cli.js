@@ -20,7 +20,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-RQUL2NYC.js";
+} from "./chunk-XHELMWMG.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

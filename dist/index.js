@@ -36,7 +36,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-RQUL2NYC.js";
+} from "./chunk-XHELMWMG.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -53,6 +53,10 @@ export async function openBuildSession(
   });
 
   let firstFailure: Error | undefined;
+  // A connection the engine drops must end this build with a reason, never crash the process.
+  socket.on('error', (error: Error) => {
+    firstFailure ??= new Error(`the build session connection failed: ${error.message}`);
+  });
   const server = new grpc.Server();
   server.addService(serviceDefinition, {
     DiffCopy(call: grpc.ServerDuplexStream<Packet, Packet>) {

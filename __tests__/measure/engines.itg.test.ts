@@ -6,7 +6,13 @@ import type { ServiceResult } from '../../src/compare/types.js';
 import { parseInputs } from '../../src/inputs.js';
 import { MemoryLog } from '../../src/log.js';
 import { runGate, type GateRun } from '../../src/pipeline.js';
-import { DEBIAN_BASE, engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
+import {
+  countWithTarStream,
+  DEBIAN_BASE,
+  engineOrSkip,
+  tempDirectory,
+  writeFixture,
+} from '../support/engine.js';
 import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
 
 const docker = await engineOrSkip();
@@ -29,6 +35,9 @@ const DOCKERFILES: Readonly<Record<string, string>> = {
   'same-multi-stage': `FROM ${DEBIAN_BASE} AS build\nRUN ${NUMBERS} > /out.txt\nFROM scratch\nCOPY --from=build /out.txt /out.txt\n`,
 };
 
+/** A prebuilt `image:` service: the shared Debian base, imported into both engines. */
+const PREBUILT = 'same-prebuilt';
+
 function numbersBytes(last: number): number {
   let bytes = 0;
   for (let value = 1; value <= last; value += 1) bytes += String(value).length + 1;
@@ -48,7 +57,7 @@ async function createRepository(): Promise<string> {
     path.join(root, '.github', 'image-size.yml'),
     `services:\n${Object.keys(DOCKERFILES)
       .map((name) => `  ${name}:\n    context: services/${name}\n`)
-      .join('')}`,
+      .join('')}  ${PREBUILT}:\n    image: ${DEBIAN_BASE}\n`,
   );
   return root;
 }
@@ -142,6 +151,7 @@ describeOnBoth(
         ]
       : [];
     const runs = new Map<string, GateRun>();
+    let baseFileBytes = 0;
     /** `:latest` tags of these services that existed right after the OCI layout run. */
     let loadedAfterLayoutRun: string[] = [];
     /** Per engine and service, Σ manifest layer sizes of the image `:latest` named right after. */
@@ -149,6 +159,7 @@ describeOnBoth(
 
     beforeAll(async () => {
       const template = await createRepository();
+      if (docker) baseFileBytes = (await countWithTarStream(docker, DEBIAN_BASE)).fileBytes;
       // One path after the other: the Docker 26 paths tag the same `:latest` names.
       for (const { label, engine, inputs } of paths) {
         const fromLayout = label.endsWith('OCI layout');
@@ -161,7 +172,10 @@ describeOnBoth(
         for (const service of run.verdict.services) {
           pushedBytes.set(
             `${label} ${service.name}`,
-            await manifestLayerBytes(engine, `image-size-gate/${service.name}:latest`),
+            await manifestLayerBytes(
+              engine,
+              service.name === PREBUILT ? DEBIAN_BASE : `image-size-gate/${service.name}:latest`,
+            ),
           );
         }
       }
@@ -173,22 +187,20 @@ describeOnBoth(
         expect(
           run.verdict.services.map((service) => [service.name, service.status]),
           label,
-        ).toEqual(
-          Object.keys(DOCKERFILES)
-            .sort()
-            .map((name) => [name, 'new']),
-        );
+        ).toEqual([...Object.keys(DOCKERFILES), PREBUILT].sort().map((name) => [name, 'new']));
         const scratch = services.get('same-scratch')?.measurement;
         expect(scratch?.size, label).toBe(300_000 + 45_678);
         const multiStage = services.get('same-multi-stage')?.measurement;
         expect(multiStage?.size, label).toBe(NUMBERS_BYTES);
         const run1 = services.get('same-debian-run')?.measurement;
         expect(run1?.layers.at(-1)?.size, label).toBe(NUMBERS_BYTES);
+        // The base image's regular-file bytes, counted by tar-stream on the classic store.
+        expect(services.get(PREBUILT)?.measurement?.size, label).toBe(baseFileBytes);
       }
     });
 
     test('buildx on the containerd store measures an OCI layout and loads nothing', () => {
-      expect(runs.get('Docker 26 buildx, OCI layout')?.verdict.services).toHaveLength(4);
+      expect(runs.get('Docker 26 buildx, OCI layout')?.verdict.services).toHaveLength(5);
       expect(loadedAfterLayoutRun).toEqual([]);
     });
 

@@ -6,8 +6,10 @@ const require = __isgCreateRequire(import.meta.url);
 const __filename = __isgFileURLToPath(import.meta.url);
 const __dirname = __isgDirname(__filename);
 import {
+  INPUT_SOURCE,
   InputError,
   __toESM,
+  assertReportPathIsSafe,
   buildJsonReport,
   errorMessage,
   execCommand,
@@ -20,7 +22,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-XHELMWMG.js";
+} from "./chunk-K7LQB25D.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -148,6 +150,7 @@ ${USAGE}`
   try {
     const env = { ...process.env, GITHUB_WORKSPACE: void 0 };
     const inputs = parseInputs(readOption, env, process.cwd());
+    await assertReportPathIsSafe(inputs, execCommand);
     const log = terminalLog(values.verbose === true);
     const { verdict, baselineWritten } = inputs.mode === "report" ? {
       ...await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
@@ -185,11 +188,16 @@ Report: ${inputs.reportPath}
     return verdict.passed ? 0 : 1;
   } catch (error) {
     process.stderr.write(
-      `${error instanceof InputError ? "Bad input: " : "Error: "}${errorMessage(error)}
+      `${error instanceof InputError ? "Bad input: " : "Error: "}${cliMessage(error)}
 `
     );
     return 1;
   }
+}
+function cliMessage(error) {
+  if (!(error instanceof InputError) || error.file !== INPUT_SOURCE) return errorMessage(error);
+  const flag = error.key === "build-args" ? "--build-arg" : `--${error.key}`;
+  return errorMessage(new InputError("command line", flag, error.value, error.problem));
 }
 function stringValue(value) {
   return typeof value === "string" ? value : "";

@@ -10,6 +10,7 @@ import {
   __commonJS,
   __require,
   __toESM,
+  assertReportPathIsSafe,
   breachFailsGate,
   buildJsonReport,
   changeText,
@@ -36,7 +37,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-XHELMWMG.js";
+} from "./chunk-K7LQB25D.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -27115,6 +27116,7 @@ async function report(verdict, outcome, inputs) {
   );
 }
 async function decide(inputs) {
+  await assertReportPathIsSafe(inputs, execCommand);
   if (inputs.mode === "report") {
     const merged = await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
       totalBudget: inputs.totalBudget,

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { execCommand } from './build/exec.js';
 import { errorMessage, InputError } from './errors.js';
-import { parseInputs } from './inputs.js';
+import { INPUT_SOURCE, parseInputs } from './inputs.js';
 import type { Log } from './log.js';
 import { runGate } from './pipeline.js';
 import {
@@ -12,6 +12,7 @@ import {
   renderTerminalTable,
 } from './report/markdown.js';
 import { renderBuildsTerminal } from './report/builds.js';
+import { assertReportPathIsSafe } from './report/report-path.js';
 import { buildJsonReport } from './report/json-report.js';
 import { mergeReportFiles } from './report/report-files.js';
 import { writeJsonReport } from './report/write-report.js';
@@ -142,6 +143,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // `run:` step where GITHUB_WORKSPACE is set.
     const env = { ...process.env, GITHUB_WORKSPACE: undefined };
     const inputs = parseInputs(readOption, env, process.cwd());
+    await assertReportPathIsSafe(inputs, execCommand);
     const log = terminalLog(values.verbose === true);
     const { verdict, baselineWritten } =
       inputs.mode === 'report'
@@ -171,10 +173,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return verdict.passed ? 0 : 1;
   } catch (error) {
     process.stderr.write(
-      `${error instanceof InputError ? 'Bad input: ' : 'Error: '}${errorMessage(error)}\n`,
+      `${error instanceof InputError ? 'Bad input: ' : 'Error: '}${cliMessage(error)}\n`,
     );
     return 1;
   }
+}
+
+/** In a terminal, a workflow input is the flag the user typed: `--parallel`, not `parallel`. */
+function cliMessage(error: unknown): string {
+  if (!(error instanceof InputError) || error.file !== INPUT_SOURCE) return errorMessage(error);
+  const flag = error.key === 'build-args' ? '--build-arg' : `--${error.key}`;
+  return errorMessage(new InputError('command line', flag, error.value, error.problem));
 }
 
 function stringValue(value: unknown): string {

@@ -10,19 +10,45 @@ export class InputError extends Error {
     readonly value: unknown,
     readonly problem: string,
   ) {
-    super(`${file}: ${key}: ${problem} (got ${describeValue(value)})`);
+    super(
+      `${printable(file, 200)}: ${printable(key, 120)}: ${problem} (got ${describeValue(value)})`,
+    );
   }
 }
 
+/** A value as the error shows it: JSON, at most 80 characters, control characters escaped. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  let text: string;
   try {
-    const text = JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+    text = JSON.stringify(value) ?? typeof value;
   } catch {
     return typeof value;
   }
+  // JSON.stringify escapes control characters inside strings; keys of objects too.
+  return clip(text, 80);
+}
+
+/**
+ * Text from a file or the environment made safe for a terminal and a log line: control
+ * characters (ESC, NUL, newlines…) shown as escapes, and long text cut with `…`.
+ */
+export function printable(text: string, maxLength: number): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => {
+    const code = char.charCodeAt(0);
+    return code === 0x0a
+      ? '\\n'
+      : code === 0x09
+        ? '\\t'
+        : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return clip(escaped, maxLength);
+}
+
+function clip(text: string, maxLength: number): string {
+  const characters = Array.from(text);
+  return characters.length > maxLength ? `${characters.slice(0, maxLength - 1).join('')}…` : text;
 }
 
 export function errorMessage(error: unknown): string {

@@ -180,7 +180,7 @@ function optionalSize(get: (name: string) => string, name: string): number | und
       INPUT_SOURCE,
       name,
       value,
-      'must be a size such as 500MB, 1.5GB or 300MiB',
+      'must be a size such as 500MB, 1.5GB or 300MiB, at most 1 PB',
     );
   }
   return bytes;
@@ -204,7 +204,12 @@ function increase(get: (name: string) => string, name: string): Increase | undef
   if (value === '') return undefined;
   const parsed = parseIncrease(value);
   if (!parsed) {
-    throw new InputError(INPUT_SOURCE, name, value, 'must be a percentage (10%) or a size (25MB)');
+    throw new InputError(
+      INPUT_SOURCE,
+      name,
+      value,
+      'must be a percentage (10%, at most 10000%) or a size (25MB, at most 1 PB)',
+    );
   }
   return parsed;
 }

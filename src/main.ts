@@ -13,6 +13,7 @@ import { buildAnnotations } from './report/annotations.js';
 import { buildJsonReport, type JsonPullRequest } from './report/json-report.js';
 import { isCollapsed } from './report/markdown.js';
 import { publishComment } from './report/publish-comment.js';
+import { assertReportPathIsSafe } from './report/report-path.js';
 import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
 import { mergeReportFiles } from './report/report-files.js';
 import { renderSummary } from './report/summary.js';
@@ -111,6 +112,7 @@ async function report(verdict: Verdict, outcome: Outcome, inputs: Inputs): Promi
 }
 
 async function decide(inputs: Inputs): Promise<Outcome> {
+  await assertReportPathIsSafe(inputs, execCommand);
   if (inputs.mode === 'report') {
     const merged = await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
       totalBudget: inputs.totalBudget,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/baseline.js';
@@ -16,8 +16,8 @@ import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
 import type { ServiceOutcome, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { errorMessage } from './errors.js';
-import type { Inputs } from './inputs.js';
+import { InputError, errorMessage } from './errors.js';
+import { INPUT_SOURCE, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { measureEngineImage } from './measure/engine.js';
 import { measureOciLayoutDirectory, type MeasureOptions } from './measure/image-content.js';
@@ -47,6 +47,7 @@ const EMPTY_BASELINE: Baseline = { version: 1, services: {} };
  */
 export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<GateRun> {
   const { log } = deps;
+  await assertWorkingDirectory(inputs.workingDirectory);
   const plan = await loadServices({
     workingDirectory: inputs.workingDirectory,
     configPath: inputs.configPath,
@@ -202,6 +203,18 @@ async function removeRunTag(deps: GateDependencies, reference: string): Promise<
     await deps.docker.getImage(reference).remove({ noprune: true });
   } catch (error) {
     deps.log.info(`Could not remove the tag ${reference}: ${errorMessage(error)}`);
+  }
+}
+
+async function assertWorkingDirectory(directory: string): Promise<void> {
+  const info = await stat(directory).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    throw new InputError(
+      INPUT_SOURCE,
+      'working-directory',
+      directory,
+      info ? 'is not a directory' : 'directory not found',
+    );
   }
 }
 

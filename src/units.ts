@@ -21,7 +21,7 @@ const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
  */
 export function parseSize(text: string | number): number | undefined {
   if (typeof text === 'number') {
-    return Number.isSafeInteger(text) && text >= 0 ? text : undefined;
+    return Number.isSafeInteger(text) && text >= 0 && text <= MAX_SIZE_BYTES ? text : undefined;
   }
   const match = SIZE_PATTERN.exec(text.trim());
   if (!match) return undefined;
@@ -31,8 +31,15 @@ export function parseSize(text: string | number): number | undefined {
   // Unit letters are case-insensitive except that `mb` and `Mb` would read as bits elsewhere;
   // we accept them as bytes because no image size is ever given in bits.
   const bytes = Math.round(Number(amount) * factor);
-  return Number.isSafeInteger(bytes) ? bytes : undefined;
+  return Number.isSafeInteger(bytes) && bytes <= MAX_SIZE_BYTES ? bytes : undefined;
 }
+
+/**
+ * No image is a petabyte, and no sane limit allows growth of 10,000%: past these a value is a
+ * typo (or 400 nines that would read as Infinity and switch the limit off), refused by name.
+ */
+export const MAX_SIZE_BYTES = 1e15;
+export const MAX_PERCENT = 10_000;
 
 /**
  * Parses `10%`, `2.5%` or a size with a unit (`25MB`). A bare number is refused: `10` could mean
@@ -41,7 +48,10 @@ export function parseSize(text: string | number): number | undefined {
 export function parseIncrease(text: string | number): Increase | undefined {
   if (typeof text === 'number') return undefined;
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text.trim());
-  if (percent) return { kind: 'percent', percent: Number(percent[1]) };
+  if (percent) {
+    const value = Number(percent[1]);
+    return value <= MAX_PERCENT ? { kind: 'percent', percent: value } : undefined;
+  }
   if (/^\d+(?:\.\d+)?$/.test(text.trim())) return undefined;
   const bytes = parseSize(text);
   return bytes === undefined ? undefined : { kind: 'bytes', bytes };

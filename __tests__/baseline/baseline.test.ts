@@ -345,11 +345,11 @@ describe('readBaseline and writeBaselineAtomic', () => {
     await expect(readBaseline(join(directory, 'none.json'))).resolves.toBeUndefined();
   });
 
-  it('reports an unreadable path as an input error', async () => {
+  it('refuses a directory as the baseline, naming it', async () => {
     await expect(readBaseline(directory)).rejects.toMatchObject({
       name: 'InputError',
       file: directory,
-      value: 'EISDIR',
+      problem: 'is not a regular file (a directory)',
     });
   });
 

@@ -271,7 +271,8 @@ describe('parseConfigFile', () => {
 
   it.each([
     ['a bad indent', 'services:\n  api:\n    context: .\n   budget: 1MB\n', 'line 4'],
-    ['an unclosed flow mapping', 'services: { api: { context: . }\n', 'line 2'],
+    // Blamed on the line where the bracket opened, not on the end of the file.
+    ['an unclosed flow mapping', 'services: { api: { context: . }\n', 'line 1'],
     ['a tab indent', 'services:\n\tapi: {}\n', 'line 2'],
     ['two documents', 'metric: compressed\n---\nmetric: uncompressed\n', 'line 2'],
   ])('names the file and line of %s', (_, text, line) => {

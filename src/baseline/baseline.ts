@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import { InputError, errorMessage } from '../errors.js';
 import type { ImageMeasurement } from '../measure/types.js';
-import { locateJsonSyntaxError } from './json-syntax.js';
+import { readInputFile, scanBrackets, MAX_NESTING } from '../input-limits.js';
+import { findDuplicateJsonKey, locateJsonSyntaxError } from './json-syntax.js';
 import type { Baseline, BaselineEntry, BaselineLayer } from './types.js';
 
 const BASELINE_VERSION = 1;
@@ -79,19 +80,8 @@ export function updateBaseline(
 
 /** Reads the baseline file; undefined when it does not exist yet. */
 export async function readBaseline(path: string): Promise<Baseline | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw new InputError(
-      path,
-      '(file)',
-      errorCode(error),
-      `cannot be read: ${errorMessage(error)}`,
-    );
-  }
-  return parseBaseline(text, path);
+  const text = await readInputFile(path);
+  return text === undefined ? undefined : parseBaseline(text, path);
 }
 
 /**
@@ -230,8 +220,19 @@ function keySegment(name: string): string {
 }
 
 function parseJson(text: string, file: string): unknown {
+  const lines = text.split('\n');
+  const tooDeep = scanBrackets(text, false).tooDeep;
+  if (tooDeep !== undefined) {
+    throw new InputError(
+      file,
+      `line ${tooDeep}`,
+      lines[tooDeep - 1]?.trim(),
+      `nests more than ${MAX_NESTING} levels deep; a baseline is 4 levels deep`,
+    );
+  }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (error) {
     // V8's messages carry a position only for some errors; locate it ourselves for all of them.
     const syntax = locateJsonSyntaxError(text);
@@ -246,6 +247,16 @@ function parseJson(text: string, file: string): unknown {
       `is not valid JSON: expected ${syntax.expected}`,
     );
   }
+  const duplicate = findDuplicateJsonKey(text);
+  if (duplicate) {
+    throw new InputError(
+      file,
+      duplicate.path === '' ? duplicate.key : `${duplicate.path}.${duplicate.key}`,
+      duplicate.key,
+      `is defined twice (lines ${duplicate.firstLine} and ${duplicate.secondLine}), as after a merge gone wrong; keep one`,
+    );
+  }
+  return parsed;
 }
 
 function stringifySorted(value: unknown, indent: string): string {
@@ -279,11 +290,4 @@ async function syncDirectory(directory: string): Promise<void> {
   } catch {
     // Some platforms (Windows) cannot open a directory; the rename itself is still atomic.
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    return typeof error.code === 'string' ? error.code : undefined;
-  }
-  return undefined;
 }

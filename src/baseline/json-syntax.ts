@@ -116,3 +116,66 @@ function scanString(text: string, offset: number): number {
   }
   throw new SyntaxAt(position, 'a closing quote');
 }
+
+export interface DuplicateJsonKey {
+  /** Where the object sits (`services.api`), empty at the top level. */
+  readonly path: string;
+  readonly key: string;
+  readonly firstLine: number;
+  readonly secondLine: number;
+}
+
+/**
+ * The first key that appears twice in one object of a valid JSON text. JSON.parse keeps the last
+ * silently; in a baseline that is a merge gone wrong. Call it only on text JSON.parse accepted and
+ * whose nesting is bounded (see scanBrackets).
+ */
+export function findDuplicateJsonKey(text: string): DuplicateJsonKey | undefined {
+  let found: DuplicateJsonKey | undefined;
+  const lineAt = (offset: number): number => text.slice(0, offset).split('\n').length;
+
+  const value = (offset: number, path: string): number => {
+    const char = text.charAt(offset);
+    if (char === '{') return object(offset + 1, path);
+    if (char === '[') return array(offset + 1, path);
+    return scanValue(text, offset);
+  };
+  const object = (offset: number, path: string): number => {
+    const seen = new Map<string, number>();
+    let position = skipWhitespace(text, offset);
+    if (text.charAt(position) === '}') return position + 1;
+    for (;;) {
+      const keyEnd = scanString(text, position + 1);
+      const key = JSON.parse(text.slice(position, keyEnd)) as string;
+      const first = seen.get(key);
+      if (first !== undefined && found === undefined) {
+        found = { path, key, firstLine: lineAt(first), secondLine: lineAt(position) };
+      }
+      seen.set(key, position);
+      position = skipWhitespace(text, keyEnd);
+      position = skipWhitespace(text, value(skipWhitespace(text, position + 1), join(path, key)));
+      if (text.charAt(position) === '}') return position + 1;
+      position = skipWhitespace(text, position + 1);
+    }
+  };
+  const array = (offset: number, path: string): number => {
+    let position = skipWhitespace(text, offset);
+    if (text.charAt(position) === ']') return position + 1;
+    for (let index = 0; ; index += 1) {
+      position = skipWhitespace(text, value(position, `${path}[${index}]`));
+      if (text.charAt(position) === ']') return position + 1;
+      position = skipWhitespace(text, position + 1);
+    }
+  };
+  try {
+    value(skipWhitespace(text, 0), '');
+  } catch {
+    return undefined;
+  }
+  return found;
+}
+
+function join(path: string, key: string): string {
+  const segment = /^[A-Za-z0-9_-]+$/.test(key) ? key : JSON.stringify(key);
+  return path === '' ? segment : `${path}.${segment}`;
+}

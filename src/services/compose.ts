@@ -7,6 +7,7 @@ import {
   optionalMapping,
   optionalString,
   parseYaml,
+  rejectUnknownKeys,
   type Mapping,
 } from './yaml.js';
 
@@ -219,6 +220,7 @@ class ComposeReader {
         'must be a context path or a mapping with `context`, `dockerfile`, `target`, `args`',
       );
     }
+    rejectUnknownKeys(value, COMPOSE_BUILD_KEYS, keyPath, this.file);
     if (value.dockerfile_inline !== undefined) {
       throw new InputError(
         this.file,
@@ -251,7 +253,8 @@ class ComposeReader {
         if (name.trim() === '') {
           throw new InputError(this.file, itemKey, item, 'must be `KEY=VALUE` or `KEY`');
         }
-        const argValue = separator === -1 ? this.environment[name] : text.slice(separator + 1);
+        const argValue =
+          separator === -1 ? environmentValue(this.environment, name) : text.slice(separator + 1);
         if (argValue !== undefined) args[name] = argValue;
       });
       return args;
@@ -267,7 +270,7 @@ class ComposeReader {
     for (const [name, argValue] of Object.entries(value)) {
       const argKey = childKey(keyPath, name);
       if (argValue === null) {
-        const fromEnvironment = this.environment[name];
+        const fromEnvironment = environmentValue(this.environment, name);
         if (fromEnvironment !== undefined) args[name] = fromEnvironment;
       } else if (typeof argValue === 'string') {
         args[name] = interpolate(argValue, this.environment, this.file, argKey);
@@ -371,7 +374,7 @@ export function interpolate(
       const name = VARIABLE_NAME.exec(text.slice(dollar + 1))?.[0];
       if (name === undefined)
         throw invalid('`$` must start a variable; write `$$` for a literal `$`');
-      result += environment[name] ?? '';
+      result += environmentValue(environment, name) ?? '';
       index = dollar + 1 + name.length;
     }
   }
@@ -397,7 +400,7 @@ function expandBraced(
   const match = BRACED_EXPRESSION.exec(expression);
   if (!match) throw invalid(`\`\${${expression}}\` is not a variable reference`);
   const [, name = '', operator, operand = ''] = match;
-  const value = environment[name];
+  const value = environmentValue(environment, name);
   const isSet = value !== undefined;
   const isSetAndNotEmpty = isSet && value !== '';
   switch (operator) {
@@ -420,4 +423,40 @@ function expandBraced(
     default:
       throw invalid(`unknown operator ${operator}`);
   }
+}
+
+/**
+ * Every key the Compose specification allows under `build:`. Compose refuses others, so a typo
+ * (`contxt:`) is named here instead of surfacing later as a missing `./Dockerfile`.
+ */
+const COMPOSE_BUILD_KEYS = [
+  'context',
+  'dockerfile',
+  'dockerfile_inline',
+  'args',
+  'ssh',
+  'cache_from',
+  'cache_to',
+  'additional_contexts',
+  'entitlements',
+  'extra_hosts',
+  'isolation',
+  'labels',
+  'network',
+  'no_cache',
+  'platforms',
+  'privileged',
+  'provenance',
+  'pull',
+  'sbom',
+  'secrets',
+  'shm_size',
+  'tags',
+  'target',
+  'ulimits',
+] as const;
+
+/** A variable's value; names like `constructor` find nothing inherited. */
+function environmentValue(environment: Environment, name: string): string | undefined {
+  return Object.hasOwn(environment, name) ? environment[name] : undefined;
 }

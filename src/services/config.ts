@@ -304,7 +304,7 @@ function parseOptionalSize(value: unknown, keyPath: string, file: string): numbe
       file,
       keyPath,
       value,
-      'must be a size such as 500MB, 1.5GB, 300MiB or a number of bytes',
+      'must be a size such as 500MB, 1.5GB, 300MiB or a number of bytes, at most 1 PB',
     );
   }
   return bytes;
@@ -323,7 +323,7 @@ function parseOptionalIncrease(
       file,
       keyPath,
       value,
-      'must be a percentage such as 10% or a size such as 25MB',
+      'must be a percentage such as 10% (at most 10000%) or a size such as 25MB (at most 1 PB)',
     );
   }
   return increase;

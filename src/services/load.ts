@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, errorMessage } from '../errors.js';
+import { readInputFile } from '../input-limits.js';
+import { InputError } from '../errors.js';
 import { mergeComposeFiles, parseComposeFile, type Environment } from './compose.js';
 import { parseConfigFile, type ConfigFile } from './config.js';
 import { resolveServices, type ComposeProject, type PathOrigin } from './resolve.js';
@@ -56,6 +57,7 @@ export async function loadServices(options: LoadServicesOptions): Promise<Servic
     if (service.build === undefined || origins === undefined) continue;
     await requirePath(service.build.context, 'directory', origins.context);
     await requirePath(service.build.dockerfile, 'file', origins.dockerfile);
+    await requireInside(workingDirectory, service.build.dockerfile, origins.dockerfile);
   }
   const { settings, all, selected, fullRun } = plan;
   return { settings, all, selected, fullRun };
@@ -134,16 +136,20 @@ async function detectComposeFile(workingDirectory: string): Promise<NamedCompose
   return [];
 }
 
+/**
+ * A config or compose file's text, undefined when it does not exist. What cannot be such a file
+ * (a directory, `/dev/zero`, over 10 MB) is refused, naming the input that pointed at it.
+ */
 async function readIfExists(
   absolutePath: string,
   source: string,
   key: string,
 ): Promise<string | undefined> {
   try {
-    return await readFile(absolutePath, 'utf8');
+    return await readInputFile(absolutePath);
   } catch (error) {
-    if (isMissingFileError(error)) return undefined;
-    throw new InputError(source, key, absolutePath, `cannot be read: ${errorMessage(error)}`);
+    if (!(error instanceof InputError)) throw error;
+    throw new InputError(source, key, absolutePath, error.problem);
   }
 }
 
@@ -160,6 +166,23 @@ async function requirePath(
       ? `${what} not found: ${absolutePath}`
       : `${what} is not a ${expected}: ${absolutePath}`;
   throw new InputError(origin.file, origin.key, origin.value, problem);
+}
+
+/**
+ * A Dockerfile must live inside the repository: build errors quote its lines, and a path such as
+ * `../../secrets.env` would put another file's content into the report and the comment.
+ */
+async function requireInside(root: string, file: string, origin: PathOrigin): Promise<void> {
+  const [realRoot, realFile] = await Promise.all([realpath(root), realpath(file)]);
+  const relative = path.relative(realRoot, realFile);
+  if (relative.startsWith(`..${path.sep}`) || relative === '..' || path.isAbsolute(relative)) {
+    throw new InputError(
+      origin.file,
+      origin.key,
+      origin.value,
+      `the Dockerfile must be inside the repository (${root})`,
+    );
+  }
 }
 
 async function pathKind(absolutePath: string): Promise<'file' | 'directory' | 'other' | 'missing'> {

@@ -22,7 +22,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-K7LQB25D.js";
+} from "./chunk-UZBSRDN2.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

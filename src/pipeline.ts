@@ -77,6 +77,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   const builder = plan.selected.some((service) => service.build)
     ? await chooseBuilder(inputs, deps)
     : undefined;
+  await assertPlatformsBuildable(plan.selected, inputs.platform, builder, deps.docker);
 
   const runTagVersion = `run-${randomBytes(6).toString('hex')}`;
   const outcomes = await mapWithConcurrency(plan.selected, inputs.parallel, (service) =>
@@ -204,6 +205,54 @@ async function removeRunTag(deps: GateDependencies, reference: string): Promise<
   } catch (error) {
     deps.log.info(`Could not remove the tag ${reference}: ${errorMessage(error)}`);
   }
+}
+
+/**
+ * Every platform asked for must be one the engine can run (its OS) and, where buildx lists them,
+ * one the builder can build, before minutes go into builds that would all fail with "operating
+ * system is not supported".
+ */
+async function assertPlatformsBuildable(
+  services: readonly Service[],
+  runPlatform: string | undefined,
+  builder: ImageBuilder | undefined,
+  docker: Docker,
+): Promise<void> {
+  const wanted = services
+    .map((service) => ({ service, platform: service.platform ?? runPlatform }))
+    .filter((item): item is { service: Service; platform: string } => item.platform !== undefined);
+  if (wanted.length === 0) return;
+  const version = await docker.version();
+  const engineOs = version.Os;
+  for (const { service, platform } of wanted) {
+    const source = service.platform === undefined ? INPUT_SOURCE : service.definedIn;
+    const key = service.platform === undefined ? 'platform' : `services.${service.name}.platform`;
+    const os = platform.split('/')[0];
+    if (os !== engineOs) {
+      throw new InputError(
+        source,
+        key,
+        platform,
+        `the engine runs ${engineOs}/${version.Arch} and cannot build or run ${os} images`,
+      );
+    }
+    const buildable = service.build ? builder?.platforms : undefined;
+    if (buildable && !buildable.some((known) => samePlatform(known, platform))) {
+      throw new InputError(
+        source,
+        key,
+        platform,
+        `the builder cannot build it; it builds ${buildable.join(', ')} (install QEMU emulation, e.g. docker/setup-qemu-action, for others)`,
+      );
+    }
+  }
+}
+
+/** `linux/arm64` is `linux/arm64/v8`; `linux/amd64` is `linux/amd64` (v1). */
+function samePlatform(left: string, right: string): boolean {
+  const normal = (platform: string): string =>
+    platform.replace(/^(linux\/arm64)\/v8$/, '$1').replace(/^(\w+\/amd64)\/v1$/, '$1');
+  return normal(left) === normal(right);
 }
 
 async function assertWorkingDirectory(directory: string): Promise<void> {

@@ -92,6 +92,7 @@ export async function detectBuildx(
   const builder: ImageBuilder = {
     method: 'buildx',
     cache: cacheState,
+    platforms: builderInfo?.platforms.length ? builderInfo.platforms : undefined,
     async build(job: BuildJob) {
       const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-buildx-'));
       // Outlives this call: the pipeline measures it, then deletes it.

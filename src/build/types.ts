@@ -95,5 +95,7 @@ export interface ImageBuilder {
   readonly method: 'buildx' | 'engine';
   /** The same for every service of a run. */
   readonly cache: CacheState;
+  /** Platforms the builder says it can build (buildx inspect); undefined when it does not say. */
+  readonly platforms?: readonly string[] | undefined;
   build(job: BuildJob): Promise<BuildOutcome>;
 }

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { parseIncrease, parseSize } from '../units.js';
+import { imageReferenceProblem, platformProblem } from './reference.js';
 import type { Increase, Metric } from './types.js';
 import {
   childKey,
@@ -128,6 +129,15 @@ function parseService(name: string, value: unknown, file: string): ConfigService
   const entry = optionalMapping(value, keyPath, file, 'a mapping of service settings');
   rejectUnknownKeys(entry, SERVICE_KEYS, keyPath, file);
   const image = optionalString(entry.image, childKey(keyPath, 'image'), file);
+  const imageProblem = image === undefined ? undefined : imageReferenceProblem(image);
+  if (imageProblem !== undefined) {
+    throw new InputError(file, childKey(keyPath, 'image'), image, imageProblem);
+  }
+  const platform = optionalString(entry.platform, childKey(keyPath, 'platform'), file);
+  const badPlatform = platform === undefined ? undefined : platformProblem(platform);
+  if (badPlatform !== undefined) {
+    throw new InputError(file, childKey(keyPath, 'platform'), platform, badPlatform);
+  }
   const buildKey = BUILD_KEYS.find((key) => entry[key] !== undefined);
   if (image !== undefined && buildKey !== undefined) {
     throw new InputError(
@@ -143,7 +153,7 @@ function parseService(name: string, value: unknown, file: string): ConfigService
     dockerfile: optionalString(entry.dockerfile, childKey(keyPath, 'dockerfile'), file),
     target: optionalString(entry.target, childKey(keyPath, 'target'), file),
     args: parseArgs(entry.args, childKey(keyPath, 'args'), file),
-    platform: optionalString(entry.platform, childKey(keyPath, 'platform'), file),
+    platform,
     image,
     limits: parseLimits(entry, keyPath, file),
   };

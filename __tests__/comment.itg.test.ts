@@ -151,6 +151,16 @@ describeWithEngine(
       expect(result.stdout).toMatch(/::warning::.*GitHub API unavailable after retries/);
     });
 
+    test('two runs at once on one pull request leave one comment', async () => {
+      // Both runs list no comment before either creates one: the race of a quick second push.
+      github.holdCreates(2);
+      const results = await Promise.all([run(), run()]);
+      expect(results.map((result) => result.exitCode)).toEqual([1, 1]);
+      expect(github.requestsTo('createComment')).toHaveLength(2);
+      expect(ourComments()).toHaveLength(1);
+      expect(github.requestsTo('deleteComment')).toHaveLength(1);
+    });
+
     test('two comment-keys keep two comments', async () => {
       await run({ 'comment-key': 'amd64' });
       await run({ 'comment-key': 'arm64' });

@@ -26702,6 +26702,23 @@ function isStickyComment(body, marker) {
   const firstLine = newline === -1 ? body : body.slice(0, newline);
   return firstLine.replace(/\r$/, "") === marker;
 }
+async function findStickyComments(client, target, marker) {
+  const found = [];
+  const pages = client.paginate.iterator(client.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    per_page: 100
+  });
+  for await (const page of pages) {
+    for (const comment of page.data) {
+      if (comment.body !== void 0 && isStickyComment(comment.body, marker)) {
+        found.push({ id: comment.id, body: comment.body, url: comment.html_url });
+      }
+    }
+  }
+  return found;
+}
 async function findStickyComment(client, target, marker) {
   checkMarker(marker);
   const pages = client.paginate.iterator(client.rest.issues.listComments, {
@@ -26742,7 +26759,28 @@ ${body}`;
     issue_number: target.issueNumber,
     body: text
   });
-  return { action: "created", commentId: data.id, url: data.html_url };
+  const oldest = (await findStickyComments(client, target, marker)).reduce(
+    (first, comment) => first === void 0 || comment.id < first.id ? comment : first,
+    void 0
+  );
+  if (oldest === void 0 || oldest.id === data.id) {
+    return { action: "created", commentId: data.id, url: data.html_url };
+  }
+  await client.rest.issues.deleteComment({
+    owner: target.owner,
+    repo: target.repo,
+    comment_id: data.id
+  });
+  if (sameText(oldest.body, text)) {
+    return { action: "unchanged", commentId: oldest.id, url: oldest.url };
+  }
+  const updated = await client.rest.issues.updateComment({
+    owner: target.owner,
+    repo: target.repo,
+    comment_id: oldest.id,
+    body: text
+  });
+  return { action: "updated", commentId: updated.data.id, url: updated.data.html_url };
 }
 async function postComment(client, target, marker, body, options = {}) {
   try {

@@ -131,8 +131,28 @@ describe('sticky PR comment (the GitHub API is a local mock server)', () => {
     const result = await upsertStickyComment(client(), PR, MARKER, 'report');
 
     expect(result.action).toBe('created');
-    expect(server.requestsTo('listComments')).toHaveLength(3);
+    // Three pages to find none, three more after creating, to catch a run that created at once.
+    expect(server.requestsTo('listComments')).toHaveLength(6);
     expect(server.requestsTo('createComment')).toHaveLength(1);
+  });
+
+  it('two runs at once that both found none keep one comment: the oldest, with the later text', async () => {
+    server.holdCreates(2);
+
+    const [first, second] = await Promise.all([
+      upsertStickyComment(client(), PR, MARKER, 'run one'),
+      upsertStickyComment(client(), PR, MARKER, 'run two'),
+    ]);
+
+    const left = server.comments(ISSUE).filter((comment) => comment.body.startsWith(MARKER));
+    expect(left).toHaveLength(1);
+    expect(server.requestsTo('createComment')).toHaveLength(2);
+    expect(server.requestsTo('deleteComment')).toHaveLength(1);
+    // The run whose comment was newer deleted it and wrote into the oldest.
+    const kept = [first, second].find((result) => result.action === 'created');
+    const moved = [first, second].find((result) => result.action === 'updated');
+    expect(kept?.commentId).toBe(left[0]?.id);
+    expect(moved?.commentId).toBe(left[0]?.id);
   });
 
   it('keeps one comment per comment-key', async () => {
@@ -175,6 +195,8 @@ describe('sticky PR comment (the GitHub API is a local mock server)', () => {
     expect(server.requestsTo('listComments').map((request) => request.failedWith)).toEqual([
       500,
       500,
+      undefined,
+      // the check for a comment another run created at the same time
       undefined,
     ]);
     expect(server.requestsTo('createComment')).toHaveLength(1);
@@ -281,6 +303,7 @@ describe('sticky PR comment (the GitHub API is a local mock server)', () => {
     expect(result).toMatchObject({ ok: true, action: 'created' });
     expect(server.requestsTo('listComments').map((request) => request.failedWith)).toEqual([
       429,
+      undefined,
       undefined,
     ]);
     expect(log.infos.join('\n')).toMatch(/secondary rate limit .*retrying once in 1 s/);

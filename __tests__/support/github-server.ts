@@ -11,7 +11,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type RouteName = 'listComments' | 'createComment' | 'updateComment' | 'getPullRequest';
+export type RouteName =
+  'listComments' | 'createComment' | 'updateComment' | 'deleteComment' | 'getPullRequest';
 
 export interface RecordedRequest {
   /** Which endpoint the request hit; undefined for a path this server does not implement. */
@@ -90,6 +91,11 @@ export interface GitHubServer {
   setPullRequest(owner: string, repo: string, number: number, record: PullRequestRecord): void;
   /** Makes a route fail; rules stack, the oldest unexhausted one answers first. */
   fail(route: RouteName | '*', failure: Failure): void;
+  /**
+   * Holds every create-comment request until `count` of them have arrived, then answers them all:
+   * two runs that both listed no comment then both create one, deterministically.
+   */
+  holdCreates(count: number): void;
   /** Forgets comments, pull requests, failure rules and recorded requests. */
   reset(): void;
   stop(): Promise<void>;
@@ -170,6 +176,11 @@ const ROUTES: ReadonlyArray<{ route: RouteName; method: string; pattern: RegExp 
     method: 'PATCH',
     pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/,
   },
+  {
+    route: 'deleteComment',
+    method: 'DELETE',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/,
+  },
   { route: 'getPullRequest', method: 'GET', pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/ },
 ];
 
@@ -181,6 +192,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const commentIssue = new Map<number, string>();
   const pulls = new Map<string, PullRequestRecord>();
   let rules: FailureRule[] = [];
+  let createBarrier: { count: number; waiting: (() => void)[] } | undefined;
   let nextId = 1_000;
   let baseUrl = '';
 
@@ -217,6 +229,28 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     issueComments(key).push(comment);
     commentIssue.set(id, key);
     return comment;
+  };
+
+  const handleCreate = (
+    response: http.ServerResponse,
+    owner: string,
+    repo: string,
+    id: number,
+    body: unknown,
+  ): void => {
+    const text = commentBody(body);
+    if (text === undefined) {
+      sendError(response, 422, 'Invalid request.\n\n"body" wasn\'t supplied.');
+      return;
+    }
+    if (text.length > MAX_BODY) {
+      sendError(response, 422, 'Validation Failed: body is too long (maximum is 65536 characters)');
+      return;
+    }
+    const comment = addComment(owner, repo, id, text, login);
+    sendJson(response, 201, comment, {
+      location: `${baseUrl}/repos/${owner}/${repo}/issues/comments/${String(comment.id)}`,
+    });
   };
 
   const takeFailure = (route: RouteName | undefined): Failure | undefined => {
@@ -325,23 +359,32 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         return;
       }
       case 'createComment': {
-        const text = commentBody(body);
-        if (text === undefined) {
-          sendError(response, 422, 'Invalid request.\n\n"body" wasn\'t supplied.');
+        if (createBarrier !== undefined) {
+          const barrier = createBarrier;
+          barrier.waiting.push(() => {
+            handleCreate(response, owner, repo, id, body);
+          });
+          if (barrier.waiting.length >= barrier.count) {
+            createBarrier = undefined;
+            for (const release of barrier.waiting) release();
+          }
           return;
         }
-        if (text.length > MAX_BODY) {
-          sendError(
-            response,
-            422,
-            'Validation Failed: body is too long (maximum is 65536 characters)',
-          );
+        handleCreate(response, owner, repo, id, body);
+        return;
+      }
+      case 'deleteComment': {
+        const key = commentIssue.get(id);
+        const list = key === undefined ? undefined : issues.get(key);
+        const index = list?.findIndex((c) => c.id === id) ?? -1;
+        if (list === undefined || index === -1) {
+          sendError(response, 404, 'Not Found');
           return;
         }
-        const comment = addComment(owner, repo, id, text, login);
-        sendJson(response, 201, comment, {
-          location: `${baseUrl}/repos/${owner}/${repo}/issues/comments/${String(comment.id)}`,
-        });
+        list.splice(index, 1);
+        commentIssue.delete(id);
+        response.writeHead(204);
+        response.end();
         return;
       }
       case 'updateComment': {
@@ -425,7 +468,11 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     fail: (route, failure) => {
       rules.push({ route, failure, remaining: failure.times ?? Number.POSITIVE_INFINITY });
     },
+    holdCreates: (count) => {
+      createBarrier = { count, waiting: [] };
+    },
     reset: () => {
+      createBarrier = undefined;
       issues.clear();
       commentIssue.clear();
       pulls.clear();

@@ -156,6 +156,29 @@ export function isStickyComment(body: string, marker: string): boolean {
   return firstLine.replace(/\r$/, '') === marker;
 }
 
+/** Every comment on the issue that is ours, reading every page. */
+async function findStickyComments(
+  client: GitHubClient,
+  target: CommentTarget,
+  marker: string,
+): Promise<StickyComment[]> {
+  const found: StickyComment[] = [];
+  const pages = client.paginate.iterator(client.rest.issues.listComments, {
+    owner: target.owner,
+    repo: target.repo,
+    issue_number: target.issueNumber,
+    per_page: 100,
+  });
+  for await (const page of pages) {
+    for (const comment of page.data) {
+      if (comment.body !== undefined && isStickyComment(comment.body, marker)) {
+        found.push({ id: comment.id, body: comment.body, url: comment.html_url });
+      }
+    }
+  }
+  return found;
+}
+
 /** The first comment on the issue that is ours, reading pages of 100 until it is found. */
 export async function findStickyComment(
   client: GitHubClient,
@@ -211,7 +234,32 @@ export async function upsertStickyComment(
     issue_number: target.issueNumber,
     body: text,
   });
-  return { action: 'created', commentId: data.id, url: data.html_url };
+  // Two runs at once (a quick second push) can both find none and both create one. Whoever
+  // sees an older sticky comment than its own deletes its own and writes into the older one.
+  const oldest = (await findStickyComments(client, target, marker)).reduce<
+    StickyComment | undefined
+  >(
+    (first, comment) => (first === undefined || comment.id < first.id ? comment : first),
+    undefined,
+  );
+  if (oldest === undefined || oldest.id === data.id) {
+    return { action: 'created', commentId: data.id, url: data.html_url };
+  }
+  await client.rest.issues.deleteComment({
+    owner: target.owner,
+    repo: target.repo,
+    comment_id: data.id,
+  });
+  if (sameText(oldest.body, text)) {
+    return { action: 'unchanged', commentId: oldest.id, url: oldest.url };
+  }
+  const updated = await client.rest.issues.updateComment({
+    owner: target.owner,
+    repo: target.repo,
+    comment_id: oldest.id,
+    body: text,
+  });
+  return { action: 'updated', commentId: updated.data.id, url: updated.data.html_url };
 }
 
 export interface PostCommentOptions {

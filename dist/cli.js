@@ -19,10 +19,11 @@ import {
   renderTerminalHints,
   renderTerminalReasons,
   renderTerminalTable,
+  repositoryServices,
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-UZBSRDN2.js";
+} from "./chunk-U3F72CSH.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -154,6 +155,7 @@ ${USAGE}`
     const log = terminalLog(values.verbose === true);
     const { verdict, baselineWritten } = inputs.mode === "report" ? {
       ...await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
+        repository: repositoryServices(inputs, process.env),
         totalBudget: inputs.totalBudget,
         failOn: inputs.failOn
       }),

@@ -32,12 +32,13 @@ import {
   renderMarkdown,
   renderServiceTable,
   renderTableNotes,
+  repositoryServices,
   require_docker,
   runGate,
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-UZBSRDN2.js";
+} from "./chunk-U3F72CSH.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -22007,7 +22008,8 @@ var RANKS = {
   new: 1,
   warn: 2,
   fail: 3,
-  error: 3
+  error: 3,
+  missing: 3
 };
 function detailBlock(service, metric, allLayers) {
   const unchanged = isCollapsed(service);
@@ -27157,6 +27159,7 @@ async function decide(inputs) {
   await assertReportPathIsSafe(inputs, execCommand);
   if (inputs.mode === "report") {
     const merged = await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
+      repository: repositoryServices(inputs, process.env),
       totalBudget: inputs.totalBudget,
       failOn: inputs.failOn
     });

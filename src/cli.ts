@@ -5,7 +5,7 @@ import { execCommand } from './build/exec.js';
 import { errorMessage, InputError } from './errors.js';
 import { INPUT_SOURCE, parseInputs } from './inputs.js';
 import type { Log } from './log.js';
-import { runGate } from './pipeline.js';
+import { repositoryServices, runGate } from './pipeline.js';
 import {
   renderTerminalHints,
   renderTerminalReasons,
@@ -149,6 +149,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       inputs.mode === 'report'
         ? {
             ...(await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
+              repository: repositoryServices(inputs, process.env),
               totalBudget: inputs.totalBudget,
               failOn: inputs.failOn,
             })),

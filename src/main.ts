@@ -8,7 +8,7 @@ import type { Verdict } from './compare/types.js';
 import { errorMessage } from './errors.js';
 import { parseInputs, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
-import { runGate } from './pipeline.js';
+import { repositoryServices, runGate } from './pipeline.js';
 import { buildAnnotations } from './report/annotations.js';
 import { buildJsonReport, type JsonPullRequest } from './report/json-report.js';
 import { isCollapsed } from './report/markdown.js';
@@ -115,6 +115,7 @@ async function decide(inputs: Inputs): Promise<Outcome> {
   await assertReportPathIsSafe(inputs, execCommand);
   if (inputs.mode === 'report') {
     const merged = await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
+      repository: repositoryServices(inputs, process.env),
       totalBudget: inputs.totalBudget,
       failOn: inputs.failOn,
     });

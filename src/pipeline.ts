@@ -22,7 +22,8 @@ import type { Log } from './log.js';
 import { measureEngineImage } from './measure/engine.js';
 import { measureOciLayoutDirectory, type MeasureOptions } from './measure/image-content.js';
 import type { ImageMeasurement } from './measure/types.js';
-import { loadServices } from './services/load.js';
+import { loadServices, type LoadServicesOptions } from './services/load.js';
+import type { RepositoryServices } from './report/report-files.js';
 import type { Service } from './services/types.js';
 import { formatBytes } from './units.js';
 
@@ -48,24 +49,7 @@ const EMPTY_BASELINE: Baseline = { version: 1, services: {} };
 export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<GateRun> {
   const { log } = deps;
   await assertWorkingDirectory(inputs.workingDirectory);
-  const plan = await loadServices({
-    workingDirectory: inputs.workingDirectory,
-    configPath: inputs.configPath,
-    configExplicit: inputs.configExplicit,
-    composeFiles: inputs.composeFiles,
-    filter: inputs.serviceFilter,
-    env: deps.env,
-    runDefaults: {
-      budget: inputs.budget,
-      maxIncrease: inputs.maxIncrease,
-      warnIncrease: inputs.warnIncrease,
-      ignoreBelow: inputs.ignoreBelow,
-      maxWasted: inputs.maxWasted,
-      minEfficiency: inputs.minEfficiency,
-      maxLayers: inputs.maxLayers,
-      noNewLayers: inputs.noNewLayers,
-    },
-  });
+  const plan = await loadServices(serviceLoadOptions(inputs, deps.env));
   // Read (and validate) the baseline before spending minutes on builds.
   const baseline = (await readBaseline(inputs.baselinePath)) ?? EMPTY_BASELINE;
   const knownCompressed = compressedSizesByDiffId(baseline);
@@ -114,6 +98,46 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   }
 
   return { verdict, baselineWritten };
+}
+
+function serviceLoadOptions(inputs: Inputs, env: ProcessEnvironment): LoadServicesOptions {
+  return {
+    workingDirectory: inputs.workingDirectory,
+    configPath: inputs.configPath,
+    configExplicit: inputs.configExplicit,
+    composeFiles: inputs.composeFiles,
+    filter: inputs.serviceFilter,
+    env,
+    runDefaults: {
+      budget: inputs.budget,
+      maxIncrease: inputs.maxIncrease,
+      warnIncrease: inputs.warnIncrease,
+      ignoreBelow: inputs.ignoreBelow,
+      maxWasted: inputs.maxWasted,
+      minEfficiency: inputs.minEfficiency,
+      maxLayers: inputs.maxLayers,
+      noNewLayers: inputs.noNewLayers,
+    },
+  };
+}
+
+/**
+ * What the checkout says exists, for `mode: report`: the baseline's services and the config's
+ * or compose file's. A merging job without a checkout (a fork relay) knows none.
+ */
+export function repositoryServices(inputs: Inputs, env: ProcessEnvironment): RepositoryServices {
+  return {
+    baselinePath: inputs.baselinePath,
+    serviceNames: async () => {
+      try {
+        const plan = await loadServices({ ...serviceLoadOptions(inputs, env), filter: [] });
+        return plan.all.map((service) => service.name);
+      } catch (error) {
+        if (error instanceof InputError) return [];
+        throw error;
+      }
+    },
+  };
 }
 
 async function chooseBuilder(inputs: Inputs, deps: GateDependencies): Promise<ImageBuilder> {

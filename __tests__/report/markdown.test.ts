@@ -430,7 +430,7 @@ describe('parseJsonReport', () => {
     [
       'a bad status',
       (d) => (firstService(d)['status'] = 'ok'),
-      /^r\.json: services\[0\]\.status: must be one of: pass, warn, fail, new, removed, error \(got "ok"\)$/,
+      /^r\.json: services\[0\]\.status: must be one of: pass, warn, fail, new, removed, error, missing \(got "ok"\)$/,
     ],
     [
       'a missing nullable key',
@@ -535,15 +535,42 @@ describe('verdictFromReports', () => {
     expect(renderMarkdown(merged)).toBe(renderMarkdown(whole));
   });
 
-  it('lets the later report win for a service in two reports', () => {
+  it('a service in two shard reports is an error that names both', () => {
     const first = roundTrip(shard([measured('api', 120 * MB)]));
-    const retried = roundTrip(shard([measured('api', 101 * MB)]));
-    const merged = verdictFromReports([first, retried], { failOn: 'any' });
-    expect(merged.services.map((service) => [service.name, service.current])).toEqual([
-      ['api', 101 * MB],
+    const again = roundTrip(shard([measured('api', 101 * MB)]));
+    const merged = verdictFromReports([first, again], {
+      failOn: 'any',
+      reportNames: ['shard-1/report.json', 'shard-2/report.json'],
+    });
+    expect(merged.services.map((service) => [service.name, service.status])).toEqual([
+      ['api', 'error'],
     ]);
-    expect(merged.passed).toBe(true);
-    expect(verdictFromReports([retried, first], { failOn: 'any' }).passed).toBe(false);
+    expect(merged.passed).toBe(false);
+    expect(merged.failures).toEqual([
+      'api: is in two shard reports (shard-1/report.json and shard-2/report.json); each service belongs to exactly one shard',
+    ]);
+  });
+
+  it('a service the repository knows that no report covers is missing and fails; the total still counts it', () => {
+    const reports = Array.from({ length: 3 }, (_, index) =>
+      roundTrip(shard([measured(`svc-${index}`, 10 * MB)])),
+    );
+    const knownServices = new Map<string, number | undefined>(
+      Array.from({ length: 4 }, (_, index) => [`svc-${index}`, 10 * MB]),
+    );
+    const merged = verdictFromReports(reports, { failOn: 'any', knownServices });
+    expect(merged.services.map((service) => [service.name, service.status])).toEqual([
+      ['svc-0', 'new'],
+      ['svc-1', 'new'],
+      ['svc-2', 'new'],
+      ['svc-3', 'missing'],
+    ]);
+    expect(merged.passed).toBe(false);
+    expect(merged.failures[0]).toMatch(/^svc-3: no shard report covers it \(3 merged\)/);
+    // The missing one is counted at its baseline size on both sides: no phantom change.
+    expect(merged.total.current).toBe(40 * MB);
+    expect(merged.total.baseline).toBe(10 * MB);
+    expect(verdictFromReports(reports, { failOn: 'never', knownServices }).passed).toBe(true);
   });
 
   it('applies fail-on to the stored breaches', () => {

@@ -484,7 +484,7 @@ export function computeTotal(
   let current = carried;
   let baseline = carried;
   for (const service of services) {
-    if (service.status === 'error') continue;
+    if (service.status === 'error' || service.status === 'missing') continue;
     current += service.current ?? 0;
     // A service that has a baseline entry but no comparable number in this metric (an old
     // baseline without compressed sizes) counts the same on both sides: no phantom growth.

@@ -5,7 +5,11 @@ import type { LayerChange } from './layers.js';
 
 export type { LayerChange, LayerChangeKind } from './layers.js';
 
-export type Status = 'pass' | 'warn' | 'fail' | 'new' | 'removed' | 'error';
+/**
+ * `missing`: a merge of shard reports (`mode: report`) where no report covers a service the
+ * baseline or the config knows: its shard's job died before uploading. It fails like an error.
+ */
+export type Status = 'pass' | 'warn' | 'fail' | 'new' | 'removed' | 'error' | 'missing';
 export type FailOn = 'any' | 'budget' | 'never';
 
 /** What the measure stage handed over for one service: a measurement, or why there is none. */

@@ -203,6 +203,7 @@ const RANKS: Readonly<Record<Status, number>> = {
   warn: 2,
   fail: 3,
   error: 3,
+  missing: 3,
 };
 
 function detailBlock(

@@ -234,6 +234,14 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
 export interface VerdictFromReportsOptions {
   readonly totalBudget?: number | undefined;
   readonly failOn: FailOn;
+  /**
+   * Every service the repository knows (the baseline's, with their baseline bytes in the
+   * reports' metric, and the config's or compose file's): one that no report covers is
+   * `missing`, counted at its baseline size in the total.
+   */
+  readonly knownServices?: ReadonlyMap<string, number | undefined> | undefined;
+  /** Names for the reports in messages (their file paths), in the order of `reports`. */
+  readonly reportNames?: readonly string[] | undefined;
 }
 
 /**
@@ -251,6 +259,8 @@ export function verdictFromReports(
   const [first] = reports;
   if (first === undefined) throw new Error('verdictFromReports needs at least one report');
   const byName = new Map<string, ServiceResult>();
+  const reportOf = new Map<string, number>();
+  const nameOf = (index: number): string => options.reportNames?.[index] ?? `report ${index + 1}`;
   reports.forEach((report, index) => {
     if (report.metric !== first.metric) {
       throw new InputError(
@@ -260,10 +270,26 @@ export function verdictFromReports(
         `differs from the first report's metric ("${first.metric}"); every shard must measure the same metric`,
       );
     }
-    for (const service of report.services) byName.set(service.name, serviceResult(service));
+    for (const service of report.services) {
+      const earlier = reportOf.get(service.name);
+      if (earlier !== undefined) {
+        const reason = `is in two shard reports (${nameOf(earlier)} and ${nameOf(index)}); each service belongs to exactly one shard`;
+        byName.set(service.name, unreportedService(service.name, 'error', undefined, reason));
+        continue;
+      }
+      reportOf.set(service.name, index);
+      byName.set(service.name, serviceResult(service));
+    }
   });
+  const missingBaselines: number[] = [];
+  for (const [name, baseline] of options.knownServices ?? []) {
+    if (byName.has(name)) continue;
+    const reason = `no shard report covers it (${reports.length} merged): its job may have failed before uploading its report`;
+    byName.set(name, unreportedService(name, 'missing', baseline, reason));
+    if (baseline !== undefined) missingBaselines.push(baseline);
+  }
   const services = [...byName.values()].sort((a, b) => compareNames(a.name, b.name));
-  const total = computeTotal(services, options.totalBudget);
+  const total = computeTotal(services, options.totalBudget, missingBaselines);
   const failures = failureLines(services, total, options.failOn);
   return {
     passed: failures.length === 0,
@@ -272,6 +298,30 @@ export function verdictFromReports(
     services,
     total,
     failures,
+  };
+}
+
+/** A service the merge has no measurement for: in two reports, or in none. It fails the gate. */
+function unreportedService(
+  name: string,
+  status: 'error' | 'missing',
+  baseline: number | undefined,
+  reason: string,
+): ServiceResult {
+  return {
+    name,
+    status,
+    baseline,
+    current: undefined,
+    change: undefined,
+    budget: undefined,
+    reasons: [reason],
+    unchanged: false,
+    measurement: undefined,
+    error: reason,
+    breaches: [{ kind: 'error', reason }],
+    layerChanges: [],
+    dockerfile: undefined,
   };
 }
 
@@ -334,7 +384,7 @@ function measurementOf(image: JsonImage): ImageMeasurement {
   };
 }
 
-const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'new', 'removed', 'error'];
+const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'new', 'removed', 'error', 'missing'];
 const METRICS: readonly Metric[] = ['uncompressed', 'compressed'];
 const FAIL_ONS: readonly FailOn[] = ['any', 'budget', 'never'];
 const BREACH_KINDS: readonly Breach['kind'][] = ['budget', 'increase', 'error'];

@@ -15,6 +15,7 @@ const STATUS_LABELS: Readonly<Record<Status, string>> = {
   new: '🆕 new',
   removed: '🗑️ removed',
   error: '💥 error',
+  missing: '❓ missing',
 };
 
 export const STATUS_EMOJI: Readonly<Record<Status, string>> = {
@@ -24,6 +25,7 @@ export const STATUS_EMOJI: Readonly<Record<Status, string>> = {
   new: '🆕',
   removed: '🗑️',
   error: '💥',
+  missing: '❓',
 };
 
 const COLUMNS = ['Service', 'Baseline', 'Now', 'Change', 'Budget', 'Status'] as const;

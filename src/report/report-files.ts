@@ -1,7 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
+import { readBaseline } from '../baseline/baseline.js';
 import type { FailOn, Verdict } from '../compare/types.js';
+import type { Metric } from '../services/types.js';
 import { InputError } from '../errors.js';
 import { parseJsonReport, verdictFromReports, type JsonPullRequest } from './json-report.js';
 
@@ -44,22 +46,57 @@ export interface MergedReports {
 export async function mergeReportFiles(
   patterns: readonly string[],
   workingDirectory: string,
-  options: { readonly totalBudget: number | undefined; readonly failOn: FailOn },
+  options: {
+    readonly totalBudget: number | undefined;
+    readonly failOn: FailOn;
+    /** What the checkout says exists; absent where the merging job has no checkout. */
+    readonly repository?: RepositoryServices | undefined;
+  },
 ): Promise<MergedReports> {
   const files = await findReportFiles(patterns, workingDirectory);
   const reports = await Promise.all(
     files.map(async (file) => parseJsonReport(await readFile(file, 'utf8'), file)),
   );
+  const metric = reports[0]?.metric ?? 'uncompressed';
+  const known = options.repository
+    ? await repositoryServices(options.repository, metric)
+    : undefined;
   // Without the input, the shards' own total budget (from their config) still applies.
   const totalBudget =
     options.totalBudget ??
     reports.map((report) => report.total.budget).find((budget) => budget !== null) ??
     undefined;
   return {
-    verdict: verdictFromReports(reports, { ...options, totalBudget }),
+    verdict: verdictFromReports(reports, {
+      failOn: options.failOn,
+      totalBudget,
+      knownServices: known,
+      reportNames: files.map((file) => path.relative(workingDirectory, file)),
+    }),
     files,
     pullRequests: reports.flatMap((report) => (report.pullRequest ? [report.pullRequest] : [])),
   };
+}
+
+export interface RepositoryServices {
+  readonly baselinePath: string;
+  /** The services the config or compose file defines; [] when there is neither. */
+  readonly serviceNames: () => Promise<readonly string[]>;
+}
+
+/** Names the baseline and the config know, with their baseline bytes in `metric`. */
+async function repositoryServices(
+  repository: RepositoryServices,
+  metric: Metric,
+): Promise<Map<string, number | undefined>> {
+  const known = new Map<string, number | undefined>();
+  const baseline = await readBaseline(repository.baselinePath);
+  for (const [name, entry] of Object.entries(baseline?.services ?? {})) {
+    known.set(name, metric === 'compressed' ? entry.compressed : entry.size);
+  }
+  for (const name of await repository.serviceNames())
+    if (!known.has(name)) known.set(name, undefined);
+  return known;
 }
 
 async function expand(pattern: string, workingDirectory: string): Promise<string[]> {

@@ -13,6 +13,7 @@ import {
   buildJsonReport,
   errorMessage,
   execCommand,
+  exitOnStopSignals,
   mergeReportFiles,
   parseInputs,
   renderBuildsTerminal,
@@ -23,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-U3F72CSH.js";
+} from "./chunk-JDPFXD3N.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -204,6 +205,8 @@ function cliMessage(error) {
 function stringValue(value) {
   return typeof value === "string" ? value : "";
 }
+exitOnStopSignals((message) => process.stderr.write(`${message}
+`));
 process.exitCode = await main(process.argv.slice(2));
 export {
   main

@@ -19,6 +19,7 @@ import {
   errorMessage,
   escapeMarkdown,
   execCommand,
+  exitOnStopSignals,
   formatBytes,
   formatSignedBytes,
   isCollapsed,
@@ -38,7 +39,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-U3F72CSH.js";
+} from "./chunk-JDPFXD3N.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21245,10 +21246,6 @@ var require_light = __commonJS({
   }
 });
 
-// src/main.ts
-import { readFileSync as readFileSync3 } from "node:fs";
-import path from "node:path";
-
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -21744,6 +21741,8 @@ function endGroup() {
 }
 
 // src/main.ts
+import { readFileSync as readFileSync3 } from "node:fs";
+import path from "node:path";
 var import_dockerode = __toESM(require_docker(), 1);
 
 // src/report/annotations.ts
@@ -27221,5 +27220,8 @@ function testRetryBase(env) {
 }
 
 // src/index.ts
+exitOnStopSignals((message) => {
+  setFailed(message);
+});
 await run();
 /*! For license information please see index.js.LEGAL.txt */

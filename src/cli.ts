@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { execCommand } from './build/exec.js';
+import { exitOnStopSignals } from './stop-signals.js';
 import { errorMessage, InputError } from './errors.js';
 import { INPUT_SOURCE, parseInputs } from './inputs.js';
 import type { Log } from './log.js';
@@ -191,4 +192,5 @@ function stringValue(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+exitOnStopSignals((message) => process.stderr.write(`${message}\n`));
 process.exitCode = await main(process.argv.slice(2));

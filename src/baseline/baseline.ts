@@ -3,6 +3,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import { InputError, errorMessage } from '../errors.js';
+import { trackTemporaryFile } from '../stop-signals.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import { readInputFile, scanBrackets, MAX_NESTING } from '../input-limits.js';
 import { findDuplicateJsonKey, locateJsonSyntaxError } from './json-syntax.js';
@@ -97,6 +98,7 @@ export async function writeBaselineAtomic(path: string, baseline: Baseline): Pro
     directory,
     `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
+  const tracked = trackTemporaryFile(temporary);
   try {
     const handle = await open(temporary, 'wx');
     try {
@@ -108,7 +110,15 @@ export async function writeBaselineAtomic(path: string, baseline: Baseline): Pro
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    // A full disk or a read-only folder: say which file, and that nothing was lost.
+    throw new Error(
+      `could not write the baseline ${path} (${errorMessage(error)}); the file is unchanged`,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    tracked.done();
   }
   await syncDirectory(directory);
 }

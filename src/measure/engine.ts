@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
-import { measureImageArchive, type MeasureOptions } from './image-content.js';
+import { errorMessage } from '../errors.js';
+import { ImageFormatError, measureImageArchive, type MeasureOptions } from './image-content.js';
 import type { ImageMeasurement } from './types.js';
 
 /**
@@ -22,6 +23,22 @@ export async function measureEngineImage(
       effective = { ...options, createSizer: undefined };
     }
   }
-  const archive = await image.get();
-  return measureImageArchive(archive as AsyncIterable<Buffer>, effective);
+  const archive = (await image.get()) as AsyncIterable<Buffer>;
+  let received = 0;
+  async function* counted(): AsyncGenerator<Buffer> {
+    for await (const chunk of archive) {
+      received += chunk.length;
+      yield chunk;
+    }
+  }
+  try {
+    return await measureImageArchive(counted(), effective);
+  } catch (error) {
+    if (error instanceof ImageFormatError) throw error;
+    // The connection dropped (engine restarted, proxy cut, socket closed): say so plainly.
+    throw new Error(
+      `the engine's export of the image broke off after ${received} bytes (${errorMessage(error)}); is the engine still running?`,
+      { cause: error },
+    );
+  }
 }

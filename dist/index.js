@@ -13,6 +13,7 @@ import {
   assertReportPathIsSafe,
   breachFailsGate,
   buildJsonReport,
+  byAttention,
   changeText,
   compareNames,
   diffLayers,
@@ -39,7 +40,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-JDPFXD3N.js";
+} from "./chunk-67WXUTCI.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21914,7 +21915,7 @@ function commentMarker(key) {
 function renderComment(verdict, options) {
   const maxLength = options.maxLength ?? COMMENT_MAX_LENGTH;
   const collapsed = verdict.services.filter(isCollapsed);
-  const shown = verdict.services.filter((service) => !isCollapsed(service));
+  const shown = byAttention(verdict.services.filter((service) => !isCollapsed(service)));
   const details = detailBlocks(verdict, options.analyze === "all");
   const head = [
     commentMarker(options.key),

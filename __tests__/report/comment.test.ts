@@ -411,3 +411,29 @@ describe('commentMarker', () => {
     expect(new Set(markers).size).toBe(keys.length);
   });
 });
+
+describe('many services: what needs attention leads the table', () => {
+  it('a 100-service pull request shows its five problems at the top, then the changed ones', () => {
+    const names = Array.from(
+      { length: 100 },
+      (_, index) => `svc-${String(index).padStart(3, '0')}`,
+    );
+    const baseline = Object.fromEntries(names.map((name) => [name, entry([['COPY a /a', 100]])]));
+    // Late names on purpose: in name order they would be the last rows of the table.
+    const growth: Record<string, number> = {
+      'svc-095': 30, // fail (+30%)
+      'svc-096': 12, // fail
+      'svc-097': 7, // warn (between 5% and 10%)
+      'svc-098': 6, // warn
+      'svc-099': 20, // fail
+      'svc-010': 2, // changed, passes
+    };
+    const outcomes = names.map((name) =>
+      measured(name, [['COPY a /a', 100 + (growth[name] ?? 0)]]),
+    );
+    const rows = tableRows(renderComment(verdictOf({ outcomes, baseline }), OPTIONS));
+    // rows[0] is the header.
+    const firstNames = rows.slice(1, 7).map((row) => row.split('|')[1]?.trim());
+    expect(firstNames).toEqual(['svc-095', 'svc-096', 'svc-099', 'svc-097', 'svc-098', 'svc-010']);
+  });
+});

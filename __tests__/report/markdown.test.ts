@@ -113,11 +113,11 @@ describe('renderMarkdown', () => {
 
       | Service | Baseline | Now | Change | Budget | Status |
       |:--|--:|--:|--:|--:|:--|
-      | api | 180 MB | 184 MB | +4 MB (+2.2%) | 184 MB / 150 MB (123%) | ❌ fail |
-      | legacy | 40 MB | — | — | — | 🗑️ removed |
       | search | 60 MB | — | — | — | 💥 error |
+      | api | 180 MB | 184 MB | +4 MB (+2.2%) | 184 MB / 150 MB (123%) | ❌ fail |
       | web | 100 MB | 106 MB | +6 MB (+6.0%) | 106 MB / 200 MB (53%) | ⚠️ warn |
       | worker | — | 30 MB | — | — | 🆕 new |
+      | legacy | 40 MB | — | — | — | 🗑️ removed |
       | **Total** | **450 MB** | **451 MB** | **+500 kB (+0.1%)** | **451 MB / 1 GB (45%)** | ✅ pass |
 
       <details><summary>2 unchanged services</summary>

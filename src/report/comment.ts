@@ -8,6 +8,7 @@ import {
   STATUS_EMOJI,
   changeText,
   escapeMarkdown,
+  byAttention,
   isCollapsed,
   plural,
   renderHeadline,
@@ -68,7 +69,7 @@ export function commentMarker(key: string): string {
 export function renderComment(verdict: Verdict, options: CommentOptions): string {
   const maxLength = options.maxLength ?? COMMENT_MAX_LENGTH;
   const collapsed = verdict.services.filter(isCollapsed);
-  const shown = verdict.services.filter((service) => !isCollapsed(service));
+  const shown = byAttention(verdict.services.filter((service) => !isCollapsed(service)));
   const details = detailBlocks(verdict, options.analyze === 'all');
 
   const head = [

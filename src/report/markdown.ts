@@ -76,7 +76,7 @@ export function escapeMarkdown(text: string): string {
 export function renderMarkdown(verdict: Verdict, options: MarkdownOptions = {}): string {
   const title = escapeMarkdown(options.title ?? 'Image sizes');
   const collapsed = verdict.services.filter(isCollapsed);
-  const shown = verdict.services.filter((service) => !isCollapsed(service));
+  const shown = byAttention(verdict.services.filter((service) => !isCollapsed(service)));
 
   const blocks: string[] = [`## ${renderHeadline(verdict, title)}`];
   const tableNotes = renderTableNotes(verdict);
@@ -92,6 +92,28 @@ export function renderMarkdown(verdict: Verdict, options: MarkdownOptions = {}):
   const reasons = reasonItems(verdict);
   if (reasons.length > 0) blocks.push(reasons.join('\n'));
   return `${blocks.join('\n\n')}\n`;
+}
+
+/** Which rows a reader must see first: broken, then failing, warning, new, changed, removed. */
+const ATTENTION: Readonly<Record<Status, number>> = {
+  error: 0,
+  missing: 0,
+  fail: 1,
+  warn: 2,
+  new: 3,
+  pass: 4,
+  removed: 5,
+};
+
+/**
+ * Services in the order a reviewer needs them: what needs attention first, then by name, so
+ * that a 100-service pull request shows its few problems at the top of the table.
+ */
+export function byAttention(services: readonly ServiceResult[]): ServiceResult[] {
+  return [...services].sort(
+    (a, b) =>
+      ATTENTION[a.status] - ATTENTION[b.status] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 /** What a reader must know to read the numbers: the metric, and services counted unbuilt. */

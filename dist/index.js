@@ -26704,24 +26704,7 @@ function isStickyComment(body, marker) {
   const firstLine = newline === -1 ? body : body.slice(0, newline);
   return firstLine.replace(/\r$/, "") === marker;
 }
-async function findStickyComments(client, target, marker) {
-  const found = [];
-  const pages = client.paginate.iterator(client.rest.issues.listComments, {
-    owner: target.owner,
-    repo: target.repo,
-    issue_number: target.issueNumber,
-    per_page: 100
-  });
-  for await (const page of pages) {
-    for (const comment of page.data) {
-      if (comment.body !== void 0 && isStickyComment(comment.body, marker)) {
-        found.push({ id: comment.id, body: comment.body, url: comment.html_url });
-      }
-    }
-  }
-  return found;
-}
-async function findStickyComment(client, target, marker) {
+async function* stickyComments(client, target, marker) {
   checkMarker(marker);
   const pages = client.paginate.iterator(client.rest.issues.listComments, {
     owner: target.owner,
@@ -26732,10 +26715,18 @@ async function findStickyComment(client, target, marker) {
   for await (const page of pages) {
     for (const comment of page.data) {
       if (comment.body !== void 0 && isStickyComment(comment.body, marker)) {
-        return { id: comment.id, body: comment.body, url: comment.html_url };
+        yield { id: comment.id, body: comment.body, url: comment.html_url };
       }
     }
   }
+}
+async function findStickyComments(client, target, marker) {
+  const found = [];
+  for await (const comment of stickyComments(client, target, marker)) found.push(comment);
+  return found;
+}
+async function findStickyComment(client, target, marker) {
+  for await (const comment of stickyComments(client, target, marker)) return comment;
   return void 0;
 }
 async function upsertStickyComment(client, target, marker, body) {

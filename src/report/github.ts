@@ -156,35 +156,12 @@ export function isStickyComment(body: string, marker: string): boolean {
   return firstLine.replace(/\r$/, '') === marker;
 }
 
-/** Every comment on the issue that is ours, reading every page. */
-async function findStickyComments(
+/** Our comments on the issue, oldest first, reading pages of 100 only as far as asked. */
+async function* stickyComments(
   client: GitHubClient,
   target: CommentTarget,
   marker: string,
-): Promise<StickyComment[]> {
-  const found: StickyComment[] = [];
-  const pages = client.paginate.iterator(client.rest.issues.listComments, {
-    owner: target.owner,
-    repo: target.repo,
-    issue_number: target.issueNumber,
-    per_page: 100,
-  });
-  for await (const page of pages) {
-    for (const comment of page.data) {
-      if (comment.body !== undefined && isStickyComment(comment.body, marker)) {
-        found.push({ id: comment.id, body: comment.body, url: comment.html_url });
-      }
-    }
-  }
-  return found;
-}
-
-/** The first comment on the issue that is ours, reading pages of 100 until it is found. */
-export async function findStickyComment(
-  client: GitHubClient,
-  target: CommentTarget,
-  marker: string,
-): Promise<StickyComment | undefined> {
+): AsyncGenerator<StickyComment> {
   checkMarker(marker);
   const pages = client.paginate.iterator(client.rest.issues.listComments, {
     owner: target.owner,
@@ -195,10 +172,30 @@ export async function findStickyComment(
   for await (const page of pages) {
     for (const comment of page.data) {
       if (comment.body !== undefined && isStickyComment(comment.body, marker)) {
-        return { id: comment.id, body: comment.body, url: comment.html_url };
+        yield { id: comment.id, body: comment.body, url: comment.html_url };
       }
     }
   }
+}
+
+/** Every comment on the issue that is ours, reading every page. */
+async function findStickyComments(
+  client: GitHubClient,
+  target: CommentTarget,
+  marker: string,
+): Promise<StickyComment[]> {
+  const found: StickyComment[] = [];
+  for await (const comment of stickyComments(client, target, marker)) found.push(comment);
+  return found;
+}
+
+/** The first comment on the issue that is ours, reading pages of 100 until it is found. */
+export async function findStickyComment(
+  client: GitHubClient,
+  target: CommentTarget,
+  marker: string,
+): Promise<StickyComment | undefined> {
+  for await (const comment of stickyComments(client, target, marker)) return comment;
   return undefined;
 }
 

@@ -52,6 +52,15 @@ if engine_answers; then
   exit 0
 fi
 
+# What the trixie packages do not bring: bookworm's runc (trixie's needs a newer glibc) and
+# iptables for the bridge's NAT rule. Engine A's docker.io depends on both; on a fresh machine
+# this script may run first.
+if ! command -v iptables >/dev/null 2>&1 || [ ! -x /usr/sbin/runc ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends iptables runc >/dev/null
+fi
+
 if [ ! -x "$ROOT/usr/sbin/dockerd" ] || [ ! -x "$ROOT/usr/libexec/docker/cli-plugins/docker-buildx" ]; then
   # The same Debian archive the machine already uses, trixie suite, with apt state of our own.
   uri=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)

@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-# Engine B (Docker 26, containerd store, buildx) first: starting it can delete engine A's
+# Engine A first (its docker.io brings runc and iptables); starting engine B can delete A's
 # bridge, which ensure-engine26.sh then puts back.
-bash scripts/ensure-engine26.sh
 bash scripts/ensure-docker.sh
+bash scripts/ensure-engine26.sh
 bash scripts/ensure-test-base.sh /var/run/docker.sock /run/image-size-gate-engine26.sock
 bash scripts/ensure-test-registry.sh
 mkdir -p .tmp

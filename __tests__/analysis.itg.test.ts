@@ -3,7 +3,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildWithEngine } from '../src/build/engine.js';
-import { execCommand } from '../src/build/exec.js';
+import { execCommand } from '../src/exec.js';
 import type { ServiceResult, Verdict } from '../src/compare/types.js';
 import { parseInputs } from '../src/inputs.js';
 import { MemoryLog } from '../src/log.js';

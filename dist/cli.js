@@ -24,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-67WXUTCI.js";
+} from "./chunk-M2EPV25J.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

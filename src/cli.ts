@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
-import { execCommand } from './build/exec.js';
+import { execCommand } from './exec.js';
 import { exitOnStopSignals } from './stop-signals.js';
 import { errorMessage, InputError } from './errors.js';
 import { INPUT_SOURCE, parseInputs } from './inputs.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import Docker from 'dockerode';
-import { execCommand } from './build/exec.js';
+import { execCommand } from './exec.js';
 import { breachFailsGate } from './compare/compare.js';
 import type { Verdict } from './compare/types.js';
 import { errorMessage } from './errors.js';

@@ -8,7 +8,7 @@ import { buildService } from './build/build.js';
 import { detectBuildx } from './build/buildx.js';
 import type { ProcessEnvironment } from './build/cache-env.js';
 import { createEngineBuilder } from './build/engine.js';
-import type { Exec } from './build/exec.js';
+import type { Exec } from './exec.js';
 import { baseLayerDiffIds } from './build/base-image.js';
 import { ensureImagePresent } from './build/pull.js';
 import { GzipSizeEstimator } from './measure/gzip-size.js';

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { imageTag } from '../../src/build/build.js';
-import { readBuildEvent } from '../../src/build/engine.js';
+import { readEngineEvent } from '../../src/build/engine-progress.js';
 
 const IMAGE_ID = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
-describe('readBuildEvent', () => {
+describe('readEngineEvent', () => {
   test.each([
     // Errors: errorDetail.message wins over the older `error` string.
     [
@@ -61,13 +61,13 @@ describe('readBuildEvent', () => {
     [{ status: 'Downloading', progressDetail: { current: 1, total: 2 } }, {}],
     [{}, {}],
   ])('%j → %j', (event, expected) => {
-    expect(readBuildEvent(event)).toStrictEqual(expected);
+    expect(readEngineEvent(event)).toStrictEqual(expected);
   });
 
   test.each([null, undefined, 'Step 1/2\n', 42, true, ['stream'], [{ error: 'x' }]])(
     'a non-object event (%j) reads as nothing',
     (event) => {
-      expect(readBuildEvent(event)).toStrictEqual({});
+      expect(readEngineEvent(event)).toStrictEqual({});
     },
   );
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { execCommand, type Exec } from '../../src/build/exec.js';
+import { execCommand, type Exec } from '../../src/exec.js';
 import { repositoryRoot } from './action-runner.js';
 
 /**

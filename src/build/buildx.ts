@@ -11,7 +11,7 @@ import {
   type ProcessEnvironment,
 } from './cache-env.js';
 import { countPlainSteps, readRawJsonProgress } from './progress.js';
-import type { Exec } from './exec.js';
+import type { Exec } from '../exec.js';
 import { BuildFailure, type BuildJob, type CacheState, type ImageBuilder } from './types.js';
 
 export interface BuildxSettings {

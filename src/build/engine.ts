@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { errorMessage } from '../errors.js';
 import { isObject } from '../json-guards.js';
 import { buildContextDirectories } from './context.js';
+import { followEngineProgress } from './engine-progress.js';
 import { countEngineSteps } from './progress.js';
 import { openBuildSession } from './session/session.js';
 import { mergeBuildArgs } from './buildx-args.js';
@@ -36,22 +37,10 @@ export async function buildWithEngine(docker: Docker, request: BuildJob): Promis
   let failure: string | undefined;
   try {
     const stream = await startBuild(docker, options);
-    await new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      followBuildProgress(
-        docker,
-        stream,
-        (error: Error | null) => {
-          if (error) reject(error);
-          else resolve();
-        },
-        (event: unknown) => {
-          const parsed = readBuildEvent(event);
-          if (parsed.line !== undefined) logLines.push(parsed.line);
-          if (parsed.imageId) imageId = parsed.imageId;
-          if (parsed.error) failure = parsed.error;
-        },
-      );
+    await followEngineProgress(docker, stream, (event) => {
+      if (event.line !== undefined) logLines.push(event.line);
+      if (event.imageId) imageId = event.imageId;
+      if (event.error) failure = event.error;
     });
   } catch (error) {
     throw new BuildFailure(errorMessage(error), logLines, countEngineSteps(logLines));
@@ -100,54 +89,6 @@ function isReadable(value: unknown): value is NodeJS.ReadableStream {
   return (
     isObject(value) && typeof value['pipe'] === 'function' && typeof value['on'] === 'function'
   );
-}
-
-type ProgressCallbacks = [
-  onFinished: (error: Error | null) => void,
-  onProgress: (event: unknown) => void,
-];
-
-interface BuildKitAwareDocker {
-  followProgress(stream: NodeJS.ReadableStream, ...callbacks: ProgressCallbacks): void;
-}
-
-function isBuildKitAware(docker: unknown): docker is BuildKitAwareDocker {
-  return isObject(docker) && typeof docker['followProgress'] === 'function';
-}
-
-/** dockerode ≥ 4.0.5 decodes BuildKit's protobuf trace into log lines; older ones do not. */
-function followBuildProgress(
-  docker: Docker,
-  stream: NodeJS.ReadableStream,
-  ...callbacks: ProgressCallbacks
-): void {
-  if (isBuildKitAware(docker)) docker.followProgress(stream, ...callbacks);
-  else docker.modem.followProgress(stream, ...callbacks);
-}
-
-interface BuildEvent {
-  readonly line?: string;
-  readonly imageId?: string;
-  readonly error?: string;
-}
-
-const BUILT_IMAGE = /^Built image: (sha256:[a-f0-9]{64})\s*$/;
-
-/** One event of the build stream, as decoded by dockerode (BuildKit traces become lines). */
-export function readBuildEvent(event: unknown): BuildEvent {
-  if (!isObject(event)) return {};
-  const errorDetail = event['errorDetail'];
-  const errorText =
-    (isObject(errorDetail) && typeof errorDetail['message'] === 'string'
-      ? errorDetail['message']
-      : undefined) ?? (typeof event['error'] === 'string' ? event['error'] : undefined);
-  if (errorText !== undefined) return { line: `ERROR: ${errorText}`, error: errorText };
-  const aux = event['aux'];
-  if (isObject(aux) && typeof aux['ID'] === 'string') return { imageId: aux['ID'] };
-  const text = typeof event['stream'] === 'string' ? event['stream'].replace(/\n$/, '') : undefined;
-  if (text === undefined) return {};
-  const built = BUILT_IMAGE.exec(text);
-  return built?.[1] ? { line: text, imageId: built[1] } : { line: text };
 }
 
 export function createEngineBuilder(docker: Docker): ImageBuilder {

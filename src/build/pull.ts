@@ -1,11 +1,8 @@
 import type Docker from 'dockerode';
 import { isObject } from '../json-guards.js';
+import { followEngineProgress } from './engine-progress.js';
 
-/**
- * Makes sure a prebuilt image is in the engine, pulling it when it is not. docker-modem's
- * progress follower resolves even when the stream reports an error, so errors are read from
- * the events themselves.
- */
+/** Makes sure a prebuilt image is in the engine, pulling it when it is not. */
 export async function ensureImagePresent(
   docker: Docker,
   reference: string,
@@ -22,21 +19,8 @@ export async function ensureImagePresent(
   if (inspected) return 'present';
   const stream = await docker.pull(reference, platform ? { platform } : {});
   let streamError: string | undefined;
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null) => {
-        if (error) reject(error);
-        else resolve();
-      },
-      (event: unknown) => {
-        if (!isObject(event)) return;
-        const detail = event['errorDetail'];
-        if (isObject(detail) && typeof detail['message'] === 'string')
-          streamError = detail['message'];
-        else if (typeof event['error'] === 'string') streamError = event['error'];
-      },
-    );
+  await followEngineProgress(docker, stream, (event) => {
+    if (event.error !== undefined) streamError = event.error;
   });
   if (streamError !== undefined) throw new Error(`pulling ${reference} failed: ${streamError}`);
   return 'pulled';

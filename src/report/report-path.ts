@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { Exec } from '../build/exec.js';
+import type { Exec } from '../exec.js';
 import { InputError } from '../errors.js';
 import { INPUT_SOURCE, type Inputs } from '../inputs.js';
 

@@ -24,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-M2EPV25J.js";
+} from "./chunk-WQCVWMMO.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

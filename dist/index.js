@@ -40,7 +40,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-M2EPV25J.js";
+} from "./chunk-WQCVWMMO.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -26901,16 +26901,7 @@ function readWorkflowRunContext(payload) {
   if (event === void 0 || event === "") return void 0;
   const headRepository = repositoryFullName({ repo: run2["head_repository"] });
   if (headRepository === void 0) return void 0;
-  const listed = run2["pull_requests"];
-  const pullRequests = [];
-  if (Array.isArray(listed)) {
-    for (const entry of listed) {
-      if (!isObject(entry)) continue;
-      const number = entry["number"];
-      if (isPositiveInteger(number) && !pullRequests.includes(number)) pullRequests.push(number);
-    }
-  }
-  return { headSha, headRepository: headRepository.fullName, event, pullRequests };
+  return { headSha, headRepository: headRepository.fullName, event };
 }
 function splitRepository(fullName) {
   const match = /^([^/\s]+)\/([^/\s]+)$/.exec(fullName.trim());

@@ -400,7 +400,6 @@ describe('buildx argv (table; buildx is absent on the test machine)', () => {
     const plan = buildxBuildArgs(request(overrides, env));
     expect(plan.args).toEqual(args);
     expect(plan.warnings).toEqual(warnings);
-    expect(plan.cacheEnabled).toBe(args.some((arg) => arg.startsWith('--cache-')));
   });
 
   test('the table covers at least 18 cases', () => {

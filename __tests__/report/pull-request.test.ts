@@ -169,29 +169,17 @@ describe('readWorkflowRunContext', () => {
     [
       'a same-repository pull request run',
       workflowRunPayload({}),
-      { headSha: SHA, headRepository: 'acme/shop', event: 'pull_request', pullRequests: [7] },
+      { headSha: SHA, headRepository: 'acme/shop', event: 'pull_request' },
     ],
     [
       'a fork run: no pull requests listed',
       workflowRunPayload({ head_repository: { full_name: 'someone/shop' }, pull_requests: [] }),
-      { headSha: SHA, headRepository: 'someone/shop', event: 'pull_request', pullRequests: [] },
+      { headSha: SHA, headRepository: 'someone/shop', event: 'pull_request' },
     ],
     [
       'a push run',
       workflowRunPayload({ event: 'push', pull_requests: [] }),
-      { headSha: SHA, headRepository: 'acme/shop', event: 'push', pullRequests: [] },
-    ],
-    [
-      'malformed and duplicate pull request entries, which are skipped',
-      workflowRunPayload({
-        pull_requests: [{ number: 7 }, { number: '8' }, null, 9, { number: 7 }, { number: 10 }],
-      }),
-      { headSha: SHA, headRepository: 'acme/shop', event: 'pull_request', pullRequests: [7, 10] },
-    ],
-    [
-      'pull_requests that is not a list',
-      workflowRunPayload({ pull_requests: { number: 7 } }),
-      { headSha: SHA, headRepository: 'acme/shop', event: 'pull_request', pullRequests: [] },
+      { headSha: SHA, headRepository: 'acme/shop', event: 'push' },
     ],
     ['no workflow_run', { action: 'completed' }, undefined],
     ['a null payload', null, undefined],

@@ -38,8 +38,6 @@ export interface BuildxPlan {
   readonly args: string[];
   /** Run-wide facts (no service name in them), so a caller may report each text once. */
   readonly warnings: string[];
-  /** True when at least one of `--cache-from` / `--cache-to` is passed. */
-  readonly cacheEnabled: boolean;
 }
 
 export function buildxBuildArgs(request: BuildxRequest): BuildxPlan {
@@ -62,7 +60,7 @@ export function buildxBuildArgs(request: BuildxRequest): BuildxPlan {
 
   const cache = cacheFlags(request);
   args.push(...cache.args, build.context);
-  return { args, warnings: cache.warnings, cacheEnabled: cache.args.length > 0 };
+  return { args, warnings: cache.warnings };
 }
 
 /**

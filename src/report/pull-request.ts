@@ -27,14 +27,6 @@ export interface WorkflowRunContext {
   readonly headRepository: string;
   /** Event that triggered the run, e.g. `pull_request`. */
   readonly event: string;
-  /**
-   * Pull requests GitHub associates with the run. EMPTY for pull requests from forks, and for
-   * same-repository pull requests it is only a hint. A pull request number taken from anywhere
-   * else (e.g. a report artifact uploaded by the untrusted run) must be verified against
-   * {@link WorkflowRunContext.headSha} before posting to it: fetch the pull request and check
-   * that its `head.sha` equals `headSha` (see `verifyPullRequestHead` in `./github.ts`).
-   */
-  readonly pullRequests: readonly number[];
 }
 
 const PULL_REQUEST_EVENTS: ReadonlySet<string> = new Set(['pull_request', 'pull_request_target']);
@@ -93,16 +85,9 @@ export function readWorkflowRunContext(payload: unknown): WorkflowRunContext | u
   const headRepository = repositoryFullName({ repo: run['head_repository'] });
   if (headRepository === undefined) return undefined;
 
-  const listed = run['pull_requests'];
-  const pullRequests: number[] = [];
-  if (Array.isArray(listed)) {
-    for (const entry of listed) {
-      if (!isObject(entry)) continue;
-      const number = entry['number'];
-      if (isPositiveInteger(number) && !pullRequests.includes(number)) pullRequests.push(number);
-    }
-  }
-  return { headSha, headRepository: headRepository.fullName, event, pullRequests };
+  // The run's own pull_requests list is empty for forks and only a hint otherwise: a relay
+  // verifies the report's pull request against headSha instead (verifyPullRequestHead).
+  return { headSha, headRepository: headRepository.fullName, event };
 }
 
 interface RepositoryName {

@@ -17,6 +17,7 @@ import {
   changeText,
   compareNames,
   diffLayers,
+  dockerfileInstructions,
   errorMessage,
   escapeMarkdown,
   execCommand,
@@ -40,7 +41,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-WQCVWMMO.js";
+} from "./chunk-ZFSSGMOH.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21782,26 +21783,10 @@ function largestGrowth(service) {
 }
 function findInstructionLine(dockerfile, instruction) {
   const wanted = collapse(instruction);
-  const lines = dockerfile.split(/\r?\n/);
-  for (let start = 0; start < lines.length; start += 1) {
-    const first = lines[start] ?? "";
-    if (first.trim() === "" || first.trim().startsWith("#")) continue;
-    let continues = CONTINUATION.test(first);
-    let joined = first.replace(CONTINUATION, "");
-    let end = start;
-    while (continues && end + 1 < lines.length) {
-      end += 1;
-      const next = lines[end] ?? "";
-      if (next.trim().startsWith("#") || next.trim() === "") continue;
-      continues = CONTINUATION.test(next);
-      joined = `${joined} ${next.replace(CONTINUATION, "")}`;
-    }
-    if (sameInstruction(collapse(joined), wanted)) return start + 1;
-    start = end;
-  }
-  return void 0;
+  return dockerfileInstructions(dockerfile).find(
+    (candidate) => sameInstruction(collapse(candidate.text), wanted)
+  )?.line;
 }
-var CONTINUATION = /\\\s*$/;
 var UNRECORDED_FLAGS = /\s--(?:from|chown|chmod|link|parents|exclude)(?:=\S+)?(?=\s)/g;
 function sameInstruction(written, recorded) {
   if (sameWords(written, recorded)) return true;

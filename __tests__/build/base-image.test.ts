@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { finalStageBase } from '../../src/build/base-image.js';
+import { finalStageBase } from '../../src/dockerfile.js';
 
 describe('finalStageBase: the image the final stage is built FROM', () => {
   test.each<[string, string, string | undefined, Record<string, string>, string | undefined]>([

@@ -1,3 +1,4 @@
+import { dockerfileInstructions } from '../dockerfile.js';
 import type { ServiceResult, Verdict } from '../compare/types.js';
 
 export interface Annotation {
@@ -59,28 +60,10 @@ function largestGrowth(service: ServiceResult): string | undefined {
  */
 export function findInstructionLine(dockerfile: string, instruction: string): number | undefined {
   const wanted = collapse(instruction);
-  const lines = dockerfile.split(/\r?\n/);
-  for (let start = 0; start < lines.length; start += 1) {
-    const first = lines[start] ?? '';
-    if (first.trim() === '' || first.trim().startsWith('#')) continue;
-    let continues = CONTINUATION.test(first);
-    let joined = first.replace(CONTINUATION, '');
-    let end = start;
-    while (continues && end + 1 < lines.length) {
-      end += 1;
-      const next = lines[end] ?? '';
-      // Comment and blank lines inside a continuation are dropped by the Dockerfile parser.
-      if (next.trim().startsWith('#') || next.trim() === '') continue;
-      continues = CONTINUATION.test(next);
-      joined = `${joined} ${next.replace(CONTINUATION, '')}`;
-    }
-    if (sameInstruction(collapse(joined), wanted)) return start + 1;
-    start = end;
-  }
-  return undefined;
+  return dockerfileInstructions(dockerfile).find((candidate) =>
+    sameInstruction(collapse(candidate.text), wanted),
+  )?.line;
 }
-
-const CONTINUATION = /\\\s*$/;
 
 /** Flags BuildKit leaves out of the history it records (`COPY --from=build a b` → `COPY a b`). */
 const UNRECORDED_FLAGS = /\s--(?:from|chown|chmod|link|parents|exclude)(?:=\S+)?(?=\s)/g;

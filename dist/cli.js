@@ -24,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-ZFSSGMOH.js";
+} from "./chunk-XJSHBX5E.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -41,7 +41,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-ZFSSGMOH.js";
+} from "./chunk-XJSHBX5E.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

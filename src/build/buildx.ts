@@ -130,7 +130,6 @@ export async function detectBuildx(
         );
         const steps = progressRead.steps ?? countPlainSteps(logLines);
         if (result.exitCode !== 0) {
-          if (ociLayout) await rm(ociLayout, { recursive: true, force: true });
           throw new BuildFailure(
             lastErrorLine(logLines) ?? `docker buildx exited ${result.exitCode}`,
             logLines,
@@ -139,6 +138,10 @@ export async function detectBuildx(
         }
         const configDigest = (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
         return { reference: job.runTag, configDigest, ociLayout, logLines, steps };
+      } catch (error) {
+        // The layout outlives a build only when there is an image in it to measure.
+        if (ociLayout) await rm(ociLayout, { recursive: true, force: true });
+        throw error;
       } finally {
         await rm(workDirectory, { recursive: true, force: true });
       }

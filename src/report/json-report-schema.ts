@@ -1,0 +1,157 @@
+import type { Breach, FailOn, LayerChangeKind, Status } from '../compare/types.js';
+import type { ImageAnalysis } from '../measure/analysis-types.js';
+import type { Metric } from '../services/types.js';
+
+/**
+ * The JSON report file (output `report`), version 1. A public interface: add fields freely,
+ * never rename or retype one without bumping `version`. Sizes are exact bytes; a value that does
+ * not exist is `null`, never a missing key, so consumers can rely on every key being present.
+ */
+export interface JsonReport {
+  readonly version: 1;
+  /** ISO 8601 time the report was made. */
+  readonly generatedAt: string;
+  /** The action's `mode` (`check`, `update`, `report`) or the CLI command. */
+  readonly mode: string;
+  /** Link to the workflow run, when there is one. */
+  readonly runUrl: string | null;
+  /**
+   * The pull request the measured commit belongs to, from the measuring run's own event. A
+   * relay job must check `headSha` against its trusted workflow_run event before using `number`.
+   */
+  readonly pullRequest: JsonPullRequest | null;
+  readonly passed: boolean;
+  /** Which number budgets and increases apply to; every `baseline`/`current`/`change` uses it. */
+  readonly metric: Metric;
+  readonly failOn: FailOn;
+  readonly total: JsonTotal;
+  /** Sorted by name. */
+  readonly services: readonly JsonServiceReport[];
+  /** One line per failing service (and the total), as the failed check states them. */
+  readonly failures: readonly string[];
+}
+
+export interface JsonTotal {
+  readonly baseline: number;
+  readonly current: number;
+  readonly change: number;
+  readonly budget: number | null;
+  readonly overBudget: boolean;
+  /** Baseline bytes of services not built in this run, counted on both sides. */
+  readonly carried: number;
+  readonly carriedServices: number;
+}
+
+export interface JsonPullRequest {
+  readonly number: number;
+  readonly headSha: string;
+}
+
+export interface JsonServiceReport {
+  readonly name: string;
+  readonly status: Status;
+  /** Baseline bytes in the report's metric; null for a new service. */
+  readonly baseline: number | null;
+  /** Measured bytes in the report's metric; null when not measured (error, removed). */
+  readonly current: number | null;
+  /** current − baseline; null unless both exist. */
+  readonly change: number | null;
+  readonly budget: number | null;
+  /** The change was below ignore-below: noise. */
+  readonly unchanged: boolean;
+  /** Human sentences with the numbers. */
+  readonly reasons: readonly string[];
+  /** Why the build or measurement failed (status `error`). */
+  readonly error: string | null;
+  /** The measured image, whatever the metric; null when not measured. */
+  readonly image: JsonImage | null;
+  /** The service's Dockerfile relative to the repository root; null for prebuilt images. */
+  readonly dockerfile: string | null;
+  /**
+   * The limits the service broke, as evaluated with the report's fail-on: `budget` and `error`
+   * fail the gate unless fail-on is never, `increase` only with fail-on any.
+   */
+  readonly breaches: readonly JsonBreach[];
+  /** Layers against the baseline's, in image order, uncompressed bytes; empty without a baseline. */
+  readonly layerChanges: readonly JsonLayerChange[];
+  /** How the image was built; null for a removed service (and in reports from before it). */
+  readonly build: JsonBuild | null;
+}
+
+export interface JsonBuild {
+  readonly method: 'buildx' | 'engine' | 'prebuilt';
+  /** Wall-clock seconds, one decimal. */
+  readonly seconds: number;
+  readonly cache: { readonly on: boolean; readonly note: string };
+  /** Dockerfile steps and how many came from a cache; null when the builder did not say. */
+  readonly steps: { readonly total: number; readonly cached: number } | null;
+}
+
+export interface JsonBreach {
+  readonly kind: Breach['kind'];
+  readonly reason: string;
+}
+
+export interface JsonLayerChange {
+  readonly instruction: string;
+  readonly kind: LayerChangeKind;
+  /** null for an added layer. */
+  readonly baseline: number | null;
+  /** null for a removed layer. */
+  readonly current: number | null;
+  readonly change: number;
+  readonly base: boolean;
+}
+
+export interface JsonImage {
+  readonly imageId: string;
+  readonly platform: string;
+  /** Uncompressed bytes. */
+  readonly size: number;
+  /** Compressed bytes (what a pull transfers); null when not measured. */
+  readonly compressed: number | null;
+  /** True when `compressed` is a gzip estimate, not the size of stored blobs. */
+  readonly compressedEstimated: boolean;
+  /** The final stage's base image, when known. */
+  readonly baseImage: string | null;
+  /** In image order, base layers first. */
+  readonly layers: readonly JsonLayer[];
+  /** Files, waste and hints; null when `analyze: none`. */
+  readonly analysis: ImageAnalysis | null;
+}
+
+export interface JsonLayer {
+  readonly diffId: string;
+  readonly size: number;
+  readonly compressed: number | null;
+  readonly instruction: string;
+  readonly base: boolean;
+}
+
+export interface JsonReportMeta {
+  readonly generatedAt: string;
+  readonly mode: string;
+  readonly runUrl?: string | undefined;
+  readonly pullRequest?: JsonPullRequest | undefined;
+}
+
+/** The values the decoder accepts where the schema names a union. */
+export const STATUSES: readonly Status[] = [
+  'pass',
+  'warn',
+  'fail',
+  'new',
+  'removed',
+  'error',
+  'missing',
+];
+export const METRICS: readonly Metric[] = ['uncompressed', 'compressed'];
+export const FAIL_ONS: readonly FailOn[] = ['any', 'budget', 'never'];
+export const BREACH_KINDS: readonly Breach['kind'][] = ['budget', 'increase', 'error'];
+export const LAYER_KINDS: readonly LayerChangeKind[] = [
+  'added',
+  'removed',
+  'grown',
+  'shrunk',
+  'unchanged',
+];

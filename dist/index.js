@@ -41,7 +41,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-XTOODPB3.js";
+} from "./chunk-VBDEB4WZ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

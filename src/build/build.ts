@@ -42,17 +42,12 @@ export async function buildService(
       return {
         ok: true,
         image: { service, reference: service.image, method: 'prebuilt', platform },
-        info: { method: 'prebuilt', seconds: elapsed(started), cache: PREBUILT_CACHE },
+        info: prebuiltInfo(started),
       };
     } catch (error) {
       const message = lastNonEmptyLine(errorMessage(error));
       log.warning(`${service.name}: ${message}`);
-      const info: BuildInfo = {
-        method: 'prebuilt',
-        seconds: elapsed(started),
-        cache: PREBUILT_CACHE,
-      };
-      return { ok: false, service, error: message, info };
+      return { ok: false, service, error: message, info: prebuiltInfo(started) };
     }
   }
   const { builder } = settings;
@@ -112,7 +107,10 @@ export async function buildService(
   }
 }
 
-const PREBUILT_CACHE = { on: false, note: 'prebuilt image: nothing to build' } as const;
+function prebuiltInfo(started: number): BuildInfo {
+  const cache = { on: false, note: 'prebuilt image: nothing to build' };
+  return { method: 'prebuilt', seconds: elapsed(started), cache };
+}
 
 function elapsed(started: number): number {
   return Math.round((Date.now() - started) / 100) / 10;
@@ -143,7 +141,7 @@ function describeMethod(method: ImageBuilder['method']): string {
 }
 
 function seconds(started: number): string {
-  return `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  return `${elapsed(started).toFixed(1)}s`;
 }
 
 function lastNonEmptyLine(text: string): string {

@@ -327,22 +327,14 @@ function evaluateError(
   metric: Metric,
 ): ServiceResult {
   const reason = `${stage} failed: ${error}`;
-  return {
+  return unmeasuredService({
     name,
     status: 'error',
     baseline: entry === undefined ? undefined : sizeOf(entry, metric),
-    current: undefined,
-    change: undefined,
     budget: limits.budget,
-    reasons: [reason],
-    unchanged: false,
-    measurement: undefined,
+    reason,
     error,
-    breaches: [{ kind: 'error', reason }],
-    layerChanges: [],
-    dockerfile: undefined,
-    ...splitBaseOwn([], undefined),
-  };
+  });
 }
 
 function evaluateRemoved(name: string, entry: BaselineEntry, metric: Metric): ServiceResult {
@@ -351,18 +343,36 @@ function evaluateRemoved(name: string, entry: BaselineEntry, metric: Metric): Se
     baseline === undefined
       ? 'no longer defined in the repository'
       : `no longer defined in the repository (was ${formatBytes(baseline)})`;
+  return unmeasuredService({ name, status: 'removed', baseline, budget: undefined, reason });
+}
+
+/**
+ * A service with no measurement: its build or measurement failed (`error`, which fails the
+ * gate), it left the repository (`removed`), or a merge of shard reports has it twice or not at
+ * all (`error`, `missing`). One reason; it is also the breach when the status fails the gate.
+ */
+export function unmeasuredService(fields: {
+  readonly name: string;
+  readonly status: 'error' | 'removed' | 'missing';
+  readonly baseline: number | undefined;
+  readonly budget: number | undefined;
+  readonly reason: string;
+  /** What `error` shows; the reason itself when not given. */
+  readonly error?: string | undefined;
+}): ServiceResult {
+  const fails = fields.status !== 'removed';
   return {
-    name,
-    status: 'removed',
-    baseline,
+    name: fields.name,
+    status: fields.status,
+    baseline: fields.baseline,
     current: undefined,
     change: undefined,
-    budget: undefined,
-    reasons: [reason],
+    budget: fields.budget,
+    reasons: [fields.reason],
     unchanged: false,
     measurement: undefined,
-    error: undefined,
-    breaches: [],
+    error: fails ? (fields.error ?? fields.reason) : undefined,
+    breaches: fails ? [{ kind: 'error', reason: fields.reason }] : [],
     layerChanges: [],
     dockerfile: undefined,
     ...splitBaseOwn([], undefined),

@@ -1,4 +1,10 @@
-import { compareNames, computeTotal, failureLines, splitBaseOwn } from '../compare/compare.js';
+import {
+  compareNames,
+  computeTotal,
+  failureLines,
+  splitBaseOwn,
+  unmeasuredService,
+} from '../compare/compare.js';
 import type { FailOn, LayerChange, ServiceResult, Verdict } from '../compare/types.js';
 import { InputError } from '../errors.js';
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
@@ -47,7 +53,16 @@ export function verdictFromReports(
       const earlier = reportOf.get(service.name);
       if (earlier !== undefined) {
         const reason = `is in two shard reports (${nameOf(earlier)} and ${nameOf(index)}); each service belongs to exactly one shard`;
-        byName.set(service.name, unreportedService(service.name, 'error', undefined, reason));
+        byName.set(
+          service.name,
+          unmeasuredService({
+            name: service.name,
+            status: 'error',
+            baseline: undefined,
+            budget: undefined,
+            reason,
+          }),
+        );
         continue;
       }
       reportOf.set(service.name, index);
@@ -58,7 +73,10 @@ export function verdictFromReports(
   for (const [name, baseline] of options.knownServices ?? []) {
     if (byName.has(name)) continue;
     const reason = `no shard report covers it (${reports.length} merged): its job may have failed before uploading its report`;
-    byName.set(name, unreportedService(name, 'missing', baseline, reason));
+    byName.set(
+      name,
+      unmeasuredService({ name, status: 'missing', baseline, budget: undefined, reason }),
+    );
     if (baseline !== undefined) missingBaselines.push(baseline);
   }
   const services = [...byName.values()].sort((a, b) => compareNames(a.name, b.name));
@@ -71,30 +89,6 @@ export function verdictFromReports(
     services,
     total,
     failures,
-  };
-}
-
-/** A service the merge has no measurement for: in two reports, or in none. It fails the gate. */
-function unreportedService(
-  name: string,
-  status: 'error' | 'missing',
-  baseline: number | undefined,
-  reason: string,
-): ServiceResult {
-  return {
-    name,
-    status,
-    baseline,
-    current: undefined,
-    change: undefined,
-    budget: undefined,
-    reasons: [reason],
-    unchanged: false,
-    measurement: undefined,
-    error: reason,
-    breaches: [{ kind: 'error', reason }],
-    layerChanges: [],
-    dockerfile: undefined,
   };
 }
 

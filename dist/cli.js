@@ -24,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-VBDEB4WZ.js";
+} from "./chunk-PYENTWGU.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -41,7 +41,7 @@ import {
   shortInstruction,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-VBDEB4WZ.js";
+} from "./chunk-PYENTWGU.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -1,26 +1,33 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { FailOn } from './compare/types.js';
-import { InputError } from './errors.js';
+import { InputError } from './core/errors.js';
+import {
+  ANALYZE_MODES,
+  CACHE_BACKENDS,
+  COMMENT_POLICIES,
+  FAIL_ONS,
+  METRICS,
+  MODES,
+  type AnalyzeMode,
+  type CacheBackend,
+  type CommentPolicy,
+  type FailOn,
+  type Increase,
+  type Metric,
+  type Mode,
+} from './core/model.js';
 import {
   BOOLEAN_PROBLEM,
+  INCREASE_PROBLEM,
   LAYER_COUNT_PROBLEM,
+  SIZE_PROBLEM,
   efficiencyProblem,
   parseBoolean,
   parseEfficiency,
+  parseIncrease,
   parseLayerCount,
-} from './services/config.js';
-import type { Increase, Metric } from './services/types.js';
-import { parseIncrease, parseSize } from './units.js';
-
-export type Mode = 'check' | 'update' | 'report';
-export type CommentPolicy = 'auto' | 'always' | 'never';
-export type CacheBackend = 'gha' | 'none';
-/**
- * `auto`: deep file analysis, shown for services that changed; `all`: shown for every service;
- * `none`: no file analysis (max-wasted and min-efficiency are then not checked).
- */
-export type AnalyzeMode = 'auto' | 'all' | 'none';
+  parseSize,
+} from './core/units.js';
 
 /** Every setting of a run, parsed and validated once; the stages receive parts of it. */
 export interface Inputs {
@@ -96,9 +103,9 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     reportPath: reportInput
       ? fromRoot(reportInput)
       : path.join(env['RUNNER_TEMP'] ?? os.tmpdir(), 'image-size-gate', 'report.json'),
-    mode: oneOf(get, 'mode', ['check', 'update', 'report'] as const, 'check'),
+    mode: oneOf(get, 'mode', MODES, 'check'),
     serviceFilter: splitList(read('services')),
-    metric: optionalOneOf(get, 'metric', ['uncompressed', 'compressed'] as const),
+    metric: optionalOneOf(get, 'metric', METRICS),
     budget: optionalSize(get, 'budget'),
     maxIncrease: increase(get, 'max-increase') ?? { kind: 'percent', percent: 10 },
     warnIncrease: increase(get, 'warn-increase'),
@@ -108,16 +115,16 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     maxLayers: optionalParsed(get, 'max-layers', parseLayerCount, () => LAYER_COUNT_PROBLEM),
     noNewLayers: optionalParsed(get, 'no-new-layers', parseBoolean, () => BOOLEAN_PROBLEM) ?? false,
     totalBudget: optionalSize(get, 'total-budget'),
-    failOn: oneOf(get, 'fail-on', ['any', 'budget', 'never'] as const, 'any'),
-    cache: oneOf(get, 'cache', ['gha', 'none'] as const, 'gha'),
+    failOn: oneOf(get, 'fail-on', FAIL_ONS, 'any'),
+    cache: oneOf(get, 'cache', CACHE_BACKENDS, 'gha'),
     cacheScope: cacheScope(get('cache-scope') || 'image-size-gate'),
     builder: get('builder') || undefined,
     load: optionalParsed(get, 'load', parseBoolean, () => BOOLEAN_PROBLEM) ?? false,
     platform: platform(get('platform')),
     buildArgs: parseBuildArgs(read('build-args')),
     parallel: parallel(get('parallel')),
-    analyze: oneOf(get, 'analyze', ['auto', 'all', 'none'] as const, 'auto'),
-    comment: oneOf(get, 'comment', ['auto', 'always', 'never'] as const, 'auto'),
+    analyze: oneOf(get, 'analyze', ANALYZE_MODES, 'auto'),
+    comment: oneOf(get, 'comment', COMMENT_POLICIES, 'auto'),
     commentKey: get('comment-key'),
     githubToken: get('github-token'),
     reports: splitList(read('reports')),
@@ -172,18 +179,7 @@ function optionalOneOf<T extends string>(
 }
 
 function optionalSize(get: (name: string) => string, name: string): number | undefined {
-  const value = get(name);
-  if (value === '') return undefined;
-  const bytes = parseSize(value);
-  if (bytes === undefined) {
-    throw new InputError(
-      INPUT_SOURCE,
-      name,
-      value,
-      'must be a size such as 500MB, 1.5GB or 300MiB, at most 1 PB',
-    );
-  }
-  return bytes;
+  return optionalParsed(get, name, parseSize, () => SIZE_PROBLEM);
 }
 
 function optionalParsed<T>(
@@ -200,18 +196,7 @@ function optionalParsed<T>(
 }
 
 function increase(get: (name: string) => string, name: string): Increase | undefined {
-  const value = get(name);
-  if (value === '') return undefined;
-  const parsed = parseIncrease(value);
-  if (!parsed) {
-    throw new InputError(
-      INPUT_SOURCE,
-      name,
-      value,
-      'must be a percentage (10%, at most 10000%) or a size (25MB, at most 1 PB)',
-    );
-  }
-  return parsed;
+  return optionalParsed(get, name, parseIncrease, () => INCREASE_PROBLEM);
 }
 
 function parallel(value: string): number {

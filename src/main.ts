@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { execCommand } from './exec.js';
 import { breachFailsGate } from './compare/compare.js';
 import type { Verdict } from './compare/types.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from './core/errors.js';
 import { parseInputs, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { repositoryServices, runGate } from './pipeline.js';

@@ -1,3 +1,4 @@
+import type { Environment } from './core/model.js';
 import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,7 +7,6 @@ import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/ba
 import type { Baseline } from './baseline/types.js';
 import { buildService } from './build/build.js';
 import { detectBuildx } from './build/buildx.js';
-import type { ProcessEnvironment } from './build/cache-env.js';
 import { createEngineBuilder } from './build/engine.js';
 import type { Exec } from './exec.js';
 import { baseLayerDiffIds } from './build/base-image.js';
@@ -16,7 +16,7 @@ import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
 import type { ServiceOutcome, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { InputError, errorMessage } from './errors.js';
+import { InputError, errorMessage } from './core/errors.js';
 import { INPUT_SOURCE, type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { measureEngineImage } from './measure/engine.js';
@@ -25,13 +25,13 @@ import type { ImageMeasurement } from './measure/types.js';
 import { loadServices, type LoadServicesOptions } from './services/load.js';
 import type { RepositoryServices } from './report/report-files.js';
 import type { Service } from './services/types.js';
-import { formatBytes } from './units.js';
+import { formatBytes } from './core/units.js';
 
 export interface GateDependencies {
   readonly docker: Docker;
   readonly exec: Exec;
   readonly log: Log;
-  readonly env: ProcessEnvironment;
+  readonly env: Environment;
 }
 
 export interface GateRun {
@@ -100,7 +100,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   return { verdict, baselineWritten };
 }
 
-function serviceLoadOptions(inputs: Inputs, env: ProcessEnvironment): LoadServicesOptions {
+function serviceLoadOptions(inputs: Inputs, env: Environment): LoadServicesOptions {
   return {
     workingDirectory: inputs.workingDirectory,
     configPath: inputs.configPath,
@@ -125,7 +125,7 @@ function serviceLoadOptions(inputs: Inputs, env: ProcessEnvironment): LoadServic
  * What the checkout says exists, for `mode: report`: the baseline's services and the config's
  * or compose file's. A merging job without a checkout (a fork relay) knows none.
  */
-export function repositoryServices(inputs: Inputs, env: ProcessEnvironment): RepositoryServices {
+export function repositoryServices(inputs: Inputs, env: Environment): RepositoryServices {
   return {
     baselinePath: inputs.baselinePath,
     serviceNames: async () => {
@@ -291,7 +291,7 @@ async function assertWorkingDirectory(directory: string): Promise<void> {
   }
 }
 
-async function assertEngineReachable(docker: Docker, env: ProcessEnvironment): Promise<void> {
+async function assertEngineReachable(docker: Docker, env: Environment): Promise<void> {
   const host = env['DOCKER_HOST'];
   const where =
     host === undefined || host === ''

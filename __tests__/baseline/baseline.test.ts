@@ -12,7 +12,7 @@ import {
   writeBaselineAtomic,
 } from '../../src/baseline/baseline.js';
 import type { Baseline, BaselineEntry } from '../../src/baseline/types.js';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
 
 // Lets one test make the final rename fail, as a full disk or a crash between steps would.

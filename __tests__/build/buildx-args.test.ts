@@ -1,3 +1,4 @@
+import type { Environment } from '../../src/core/model.js';
 import { describe, expect, test } from 'vitest';
 import {
   buildxBuildArgs,
@@ -5,18 +6,14 @@ import {
   cacheScope,
   type BuildxRequest,
 } from '../../src/build/buildx-args.js';
-import {
-  parseGhaCacheMode,
-  readGhaCacheEnvironment,
-  type ProcessEnvironment,
-} from '../../src/build/cache-env.js';
+import { parseGhaCacheMode, readGhaCacheEnvironment } from '../../src/build/cache-env.js';
 
 const IID = '/tmp/isg/api.iid';
 const CONTEXT = '/repo/services/api';
 const DOCKERFILE = '/repo/services/api/Dockerfile';
 
 /** What a JavaScript action sees on a github.com runner today. */
-const RUNNER_ENV: ProcessEnvironment = {
+const RUNNER_ENV: Environment = {
   ACTIONS_RUNTIME_TOKEN: 'runtime-token',
   ACTIONS_RESULTS_URL: 'https://results-receiver.actions.githubusercontent.com/',
   ACTIONS_CACHE_URL: 'https://artifactcache.actions.githubusercontent.com/abc/',
@@ -40,12 +37,12 @@ const UNKNOWN_MODE = (value: string) =>
 interface ArgvCase {
   readonly name: string;
   readonly request?: Partial<Omit<BuildxRequest, 'cacheEnvironment'>>;
-  readonly env?: ProcessEnvironment;
+  readonly env?: Environment;
   readonly args: string[];
   readonly warnings?: string[];
 }
 
-function request(overrides: ArgvCase['request'], env: ProcessEnvironment): BuildxRequest {
+function request(overrides: ArgvCase['request'], env: Environment): BuildxRequest {
   return {
     serviceName: 'api',
     build: { context: CONTEXT, dockerfile: DOCKERFILE, target: undefined, args: {} },
@@ -469,7 +466,7 @@ describe('readGhaCacheEnvironment', () => {
       1,
       ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL'],
     ],
-  ] satisfies [ProcessEnvironment, 1 | 2, string[]][])(
+  ] satisfies [Environment, 1 | 2, string[]][])(
     'env %# → v%s, missing %j',
     (env, serviceVersion, missing) => {
       const result = readGhaCacheEnvironment(env);

@@ -1,3 +1,4 @@
+import type { FailOn, Status } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
 import type { Baseline, BaselineEntry } from '../../src/baseline/types.js';
@@ -8,7 +9,7 @@ import {
   splitBaseOwn,
   type CompareInput,
 } from '../../src/compare/compare.js';
-import type { FailOn, ServiceOutcome, Status } from '../../src/compare/types.js';
+import type { ServiceOutcome } from '../../src/compare/types.js';
 import type { ImageAnalysis } from '../../src/measure/analysis-types.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
 import type { Limits } from '../../src/services/types.js';

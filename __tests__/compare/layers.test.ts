@@ -1,11 +1,8 @@
+import type { LayerChangeKind } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
 import type { BaselineLayer } from '../../src/baseline/types.js';
-import {
-  diffLayers,
-  comparableInstruction,
-  type LayerChangeKind,
-} from '../../src/compare/layers.js';
+import { diffLayers, comparableInstruction } from '../../src/compare/layers.js';
 import type { LayerMeasurement } from '../../src/measure/types.js';
 
 const MB = 1_000_000;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseBaseline } from '../../src/baseline/baseline.js';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 import { parseComposeFile } from '../../src/services/compose.js';
 import { parseConfigFile } from '../../src/services/config.js';
 

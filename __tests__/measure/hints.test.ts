@@ -1,5 +1,6 @@
+import type { HintId } from '../../src/core/model.js';
 import { describe, expect, test } from 'vitest';
-import type { Hint, HintId, LayerFileRecord } from '../../src/measure/analysis-types.js';
+import type { Hint, LayerFileRecord } from '../../src/measure/analysis-types.js';
 import { analyseImage } from '../../src/measure/analysis.js';
 import { findHints, type HintOptions } from '../../src/measure/hints.js';
 

@@ -1,9 +1,9 @@
+import type { Metric } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
 import type { BaselineEntry } from '../../src/baseline/types.js';
 import { compare } from '../../src/compare/compare.js';
 import type { ServiceOutcome, Verdict } from '../../src/compare/types.js';
-import type { Metric } from '../../src/services/types.js';
 import type { Limits } from '../../src/services/types.js';
 import { chartLabel, MAX_CHART_SERVICES, renderSizeChart } from '../../src/report/chart.js';
 import { renderMarkdown, renderTerminalTable } from '../../src/report/markdown.js';

@@ -1,8 +1,9 @@
+import type { FailOn } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
 import type { BaselineEntry } from '../../src/baseline/types.js';
 import { compare } from '../../src/compare/compare.js';
-import type { FailOn, ServiceOutcome, Verdict } from '../../src/compare/types.js';
+import type { ServiceOutcome, Verdict } from '../../src/compare/types.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
 import { COMMENT_MAX_LENGTH, commentMarker, renderComment } from '../../src/report/comment.js';
 import type { Limits } from '../../src/services/types.js';

@@ -1,9 +1,10 @@
+import type { FailOn } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
 import type { BaselineEntry } from '../../src/baseline/types.js';
 import { compare } from '../../src/compare/compare.js';
-import type { FailOn, ServiceOutcome, Verdict } from '../../src/compare/types.js';
-import { InputError } from '../../src/errors.js';
+import type { ServiceOutcome, Verdict } from '../../src/compare/types.js';
+import { InputError } from '../../src/core/errors.js';
 import {
   buildJsonReport,
   parseJsonReport,

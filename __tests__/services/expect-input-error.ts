@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { InputError } from '../../src/errors.js';
+import { InputError } from '../../src/core/errors.js';
 
 /** Asserts that `run` throws an InputError whose message names every one of `parts`. */
 export function expectInputError(run: () => unknown, parts: readonly string[]): InputError {

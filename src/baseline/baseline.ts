@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-import { InputError, errorMessage } from '../errors.js';
+import { InputError, errorMessage } from '../core/errors.js';
 import { trackTemporaryFile } from '../stop-signals.js';
 import type { ImageMeasurement } from '../measure/types.js';
-import { readInputFile, scanBrackets, MAX_NESTING } from '../input-limits.js';
-import { findDuplicateJsonKey, locateJsonSyntaxError } from './json-syntax.js';
+import { readInputFile, scanBrackets, MAX_NESTING } from '../core/input-limits.js';
+import { findDuplicateJsonKey, locateJsonSyntaxError } from '../core/json-syntax.js';
 import type { Baseline, BaselineEntry, BaselineLayer } from './types.js';
 
 const BASELINE_VERSION = 1;

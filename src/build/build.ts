@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
 import type { Service } from '../services/types.js';
 import { baseImageOf } from './base-image.js';

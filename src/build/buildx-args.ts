@@ -1,8 +1,9 @@
+import type { CacheBackend } from '../core/model.js';
+import type { Environment } from '../core/model.js';
 import type { BuildSpec } from '../services/types.js';
-import type { GhaCacheEnvironment, ProcessEnvironment } from './cache-env.js';
+import type { GhaCacheEnvironment } from './cache-env.js';
 
 /** The `cache` input. */
-export type CacheInput = 'gha' | 'none';
 
 export interface BuildxRequest {
   readonly serviceName: string;
@@ -13,7 +14,7 @@ export interface BuildxRequest {
   readonly globalBuildArgs: Readonly<Record<string, string>>;
   /** The `builder` input; undefined uses buildx's current builder. */
   readonly builder: string | undefined;
-  readonly cache: CacheInput;
+  readonly cache: CacheBackend;
   /** The `cache-scope` input. */
   readonly cacheScopePrefix: string;
   /** From `readGhaCacheEnvironment(process.env)`, read once per run. */
@@ -67,7 +68,7 @@ export function buildxBuildArgs(request: BuildxRequest): BuildxPlan {
  * The environment for the buildx child process. `@actions/exec` replaces the whole environment
  * when `env` is given, and buildx needs PATH, DOCKER_* and the runner's cache variables from it.
  */
-export function buildxEnv(processEnv: ProcessEnvironment): Record<string, string> {
+export function buildxEnv(processEnv: Environment): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(processEnv)) {
     if (value !== undefined) env[name] = value;

@@ -1,15 +1,13 @@
+import type { CacheBackend } from '../core/model.js';
+import type { Environment } from '../core/model.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import semver from 'semver';
 import type { Log } from '../log.js';
-import { buildxBuildArgs, buildxEnv, type CacheInput } from './buildx-args.js';
+import { buildxBuildArgs, buildxEnv } from './buildx-args.js';
 import { assessGhaCache, parseBuildxInspect, parseBuildxVersion } from './buildx-info.js';
-import {
-  readGhaCacheEnvironment,
-  type GhaCacheEnvironment,
-  type ProcessEnvironment,
-} from './cache-env.js';
+import { readGhaCacheEnvironment, type GhaCacheEnvironment } from './cache-env.js';
 import { countPlainSteps, readRawJsonProgress } from './progress.js';
 import type { Exec } from '../exec.js';
 import { BuildFailure, type BuildJob, type CacheState, type ImageBuilder } from './types.js';
@@ -18,7 +16,7 @@ export interface BuildxSettings {
   readonly builder: string | undefined;
   /** The `load` input: load images into the engine even where an OCI layout could be measured. */
   readonly load: boolean;
-  readonly cache: CacheInput;
+  readonly cache: CacheBackend;
   readonly cacheScope: string;
 }
 
@@ -33,7 +31,7 @@ export type BuildxDetection =
 export async function detectBuildx(
   exec: Exec,
   settings: BuildxSettings,
-  env: ProcessEnvironment,
+  env: Environment,
   log: Log,
 ): Promise<BuildxDetection> {
   // Every docker call sees the same environment (DOCKER_HOST, DOCKER_CONFIG, the cache variables).
@@ -151,7 +149,10 @@ export async function detectBuildx(
 }
 
 /** The cache state that the runner's variables and the `cache` input alone decide. */
-function describeCacheEnvironment(input: CacheInput, environment: GhaCacheEnvironment): CacheState {
+function describeCacheEnvironment(
+  input: CacheBackend,
+  environment: GhaCacheEnvironment,
+): CacheState {
   if (input === 'none') return { on: false, note: 'off: input `cache` is none' };
   if (environment.missing.length > 0) {
     return { on: false, note: `off: ${environment.missing.join(' and ')} not set` };

@@ -1,9 +1,9 @@
+import type { Environment } from '../core/model.js';
+
 /**
  * What the runner's environment allows the GitHub Actions (gha) cache to do. Pure: the caller
  * hands in `process.env`.
  */
-
-export type ProcessEnvironment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Access the runner grants the cache. `ACTIONS_CACHE_MODE` values (GitHub's `cache-mode`):
@@ -53,7 +53,7 @@ function isSet(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== '';
 }
 
-export function readGhaCacheEnvironment(env: ProcessEnvironment): GhaCacheEnvironment {
+export function readGhaCacheEnvironment(env: Environment): GhaCacheEnvironment {
   const serviceVersion = isTrue(env.ACTIONS_CACHE_SERVICE_V2) ? 2 : 1;
   const missing: string[] = [];
   if (!isSet(env.ACTIONS_RUNTIME_TOKEN)) missing.push('ACTIONS_RUNTIME_TOKEN');

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { isObject } from '../json-guards.js';
+import { isObject } from '../core/json-guards.js';
 
 /**
  * Following the engine's progress streams (`/build`, `/images/create`), the one way for every

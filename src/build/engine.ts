@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { errorMessage } from '../errors.js';
-import { isObject } from '../json-guards.js';
+import { errorMessage } from '../core/errors.js';
+import { isObject } from '../core/json-guards.js';
 import { buildContextDirectories } from './context.js';
 import { followEngineProgress } from './engine-progress.js';
 import { countEngineSteps } from './progress.js';

@@ -1,4 +1,4 @@
-import { isObject } from '../json-guards.js';
+import { isObject } from '../core/json-guards.js';
 
 /** Dockerfile steps of one build, and how many of them BuildKit took from a cache. */
 export interface StepCount {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { isObject } from '../json-guards.js';
+import { isObject } from '../core/json-guards.js';
 import { followEngineProgress } from './engine-progress.js';
 
 /** Makes sure a prebuilt image is in the engine, pulling it when it is not. */

@@ -1,12 +1,13 @@
+import type { FailOn } from '../core/model.js';
+import type { Increase, Metric } from '../core/model.js';
 import type { Baseline, BaselineEntry } from '../baseline/types.js';
 import type { ImageMeasurement } from '../measure/types.js';
-import type { Increase, Limits, Metric } from '../services/types.js';
-import { formatBytes, formatIncrease, formatPercentChange } from '../units.js';
+import type { Limits } from '../services/types.js';
+import { formatBytes, formatIncrease, formatPercentChange } from '../core/units.js';
 import { diffLayers, type LayerChange } from './layers.js';
 import type {
   BaseOwnSplit,
   Breach,
-  FailOn,
   ServiceOutcome,
   ServiceResult,
   TotalResult,

@@ -1,7 +1,7 @@
 import type { BaselineLayer } from '../baseline/types.js';
 import type { LayerMeasurement } from '../measure/types.js';
 
-export type LayerChangeKind = 'added' | 'removed' | 'grown' | 'shrunk' | 'unchanged';
+import type { LayerChangeKind } from '../core/model.js';
 
 /** One layer of the image next to its baseline counterpart. Sizes are uncompressed bytes. */
 export interface LayerChange {

@@ -1,16 +1,11 @@
+import type { FailOn, Status } from '../core/model.js';
+import type { Metric } from '../core/model.js';
 import type { BuildInfo } from '../build/types.js';
 import type { ImageMeasurement } from '../measure/types.js';
-import type { Limits, Metric } from '../services/types.js';
+import type { Limits } from '../services/types.js';
 import type { LayerChange } from './layers.js';
 
-export type { LayerChange, LayerChangeKind } from './layers.js';
-
-/**
- * `missing`: a merge of shard reports (`mode: report`) where no report covers a service the
- * baseline or the config knows: its shard's job died before uploading. It fails like an error.
- */
-export type Status = 'pass' | 'warn' | 'fail' | 'new' | 'removed' | 'error' | 'missing';
-export type FailOn = 'any' | 'budget' | 'never';
+export type { LayerChange } from './layers.js';
 
 /** What the measure stage handed over for one service: a measurement, or why there is none. */
 export type ServiceOutcome =

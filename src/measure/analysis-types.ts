@@ -1,3 +1,5 @@
+import type { HintId } from '../core/model.js';
+
 /**
  * What one pass over a layer records about each entry, so the image can be analysed once the
  * layer order is known (an image export does not give the order until its end).
@@ -27,15 +29,6 @@ export interface WastedFile {
   readonly removedInLayer: number;
   readonly how: 'overwritten' | 'deleted';
 }
-
-export type HintId =
-  | 'build-toolchain'
-  | 'package-manager-cache'
-  | 'python-bytecode'
-  | 'package-tests-and-docs'
-  | 'dockerignore-candidates'
-  | 'unstripped-binaries'
-  | 'deleted-later';
 
 export interface Hint {
   readonly id: HintId;

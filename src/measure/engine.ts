@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { ImageFormatError, measureImageArchive, type MeasureOptions } from './image-content.js';
 import type { ImageMeasurement } from './types.js';
 

@@ -1,4 +1,5 @@
-import type { Hint, HintId, ImageAnalysis, LayerFileRecord, SizedPath } from './analysis-types.js';
+import type { HintId } from '../core/model.js';
+import type { Hint, ImageAnalysis, LayerFileRecord, SizedPath } from './analysis-types.js';
 import {
   compareSized,
   normaliseRecordPath,

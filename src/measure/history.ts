@@ -1,4 +1,4 @@
-import { isObject, objectArray, type JsonObject } from '../json-guards.js';
+import { isObject, objectArray, type JsonObject } from '../core/json-guards.js';
 
 /**
  * Turns a config history `created_by` into the Dockerfile instruction a person wrote, so the

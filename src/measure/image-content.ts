@@ -8,7 +8,7 @@ import {
   parseJson,
   stringArray,
   type JsonObject,
-} from '../json-guards.js';
+} from '../core/json-guards.js';
 import { analyseImage, stackLayers } from './analysis.js';
 import {
   createBlobSink,

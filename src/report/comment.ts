@@ -1,8 +1,9 @@
+import type { Status } from '../core/model.js';
+import type { Metric } from '../core/model.js';
 import { compareNames } from '../compare/compare.js';
 import { diffLayers, type LayerChange } from '../compare/layers.js';
-import type { ServiceResult, Status, Verdict } from '../compare/types.js';
-import type { Metric } from '../services/types.js';
-import { formatBytes, formatSignedBytes } from '../units.js';
+import type { ServiceResult, Verdict } from '../compare/types.js';
+import { formatBytes, formatSignedBytes } from '../core/units.js';
 import {
   NONE,
   STATUS_EMOJI,

@@ -8,8 +8,8 @@
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { errorMessage } from '../errors.js';
-import { isObject, optionalString } from '../json-guards.js';
+import { errorMessage } from '../core/errors.js';
+import { isObject, optionalString } from '../core/json-guards.js';
 import type { PullRequestContext } from './pull-request.js';
 
 export type GitHubClient = ReturnType<typeof getOctokit>;

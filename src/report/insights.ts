@@ -1,7 +1,7 @@
 import type { ServiceResult } from '../compare/types.js';
 import type { Hint, SizedPath } from '../measure/analysis-types.js';
 import type { ImageMeasurement } from '../measure/types.js';
-import { formatBytes } from '../units.js';
+import { formatBytes } from '../core/units.js';
 import { escapeMarkdown, shortInstruction } from './markdown.js';
 
 /** Files shown per grown layer, wasted files and hint examples shown per service. */

@@ -1,3 +1,4 @@
+import type { FailOn } from '../core/model.js';
 import {
   compareNames,
   computeTotal,
@@ -5,8 +6,8 @@ import {
   splitBaseOwn,
   unmeasuredService,
 } from '../compare/compare.js';
-import type { FailOn, LayerChange, ServiceResult, Verdict } from '../compare/types.js';
-import { InputError } from '../errors.js';
+import type { LayerChange, ServiceResult, Verdict } from '../compare/types.js';
+import { InputError } from '../core/errors.js';
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
 import type { JsonImage, JsonReport, JsonServiceReport } from './json-report-schema.js';
 

@@ -1,13 +1,17 @@
-import { locateJsonSyntaxError } from '../baseline/json-syntax.js';
-import { InputError, errorMessage } from '../errors.js';
-import type { HintId, ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
-import { SERVICE_NAME_PATTERN } from '../services/config.js';
 import {
   BREACH_KINDS,
+  BUILD_METHODS,
   FAIL_ONS,
-  LAYER_KINDS,
+  HINT_IDS,
+  LAYER_CHANGE_KINDS,
   METRICS,
+  SERVICE_NAME_PATTERN,
   STATUSES,
+} from '../core/model.js';
+import { locateJsonSyntaxError } from '../core/json-syntax.js';
+import { InputError, errorMessage } from '../core/errors.js';
+import type { ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
+import {
   type JsonBuild,
   type JsonImage,
   type JsonReport,
@@ -90,7 +94,7 @@ function parseService(service: ObjectReader): JsonServiceReport {
       const layer = item.asObject();
       return {
         instruction: layer.string('instruction'),
-        kind: layer.oneOf('kind', LAYER_KINDS),
+        kind: layer.oneOf('kind', LAYER_CHANGE_KINDS),
         baseline: layer.nullable('baseline', (value, key) => read.bytes(value, key)),
         current: layer.nullable('current', (value, key) => read.bytes(value, key)),
         change: layer.integer('change'),
@@ -99,8 +103,6 @@ function parseService(service: ObjectReader): JsonServiceReport {
     }),
   };
 }
-
-const BUILD_METHODS: readonly JsonBuild['method'][] = ['buildx', 'engine', 'prebuilt'];
 
 function parseBuild(build: ObjectReader): JsonBuild {
   const cache = build.object('cache');
@@ -153,16 +155,6 @@ function repositoryPath(value: string, key: string, read: ReportReader): string 
   }
   return value;
 }
-
-const HINT_IDS: readonly HintId[] = [
-  'build-toolchain',
-  'package-manager-cache',
-  'python-bytecode',
-  'package-tests-and-docs',
-  'dockerignore-candidates',
-  'unstripped-binaries',
-  'deleted-later',
-];
 
 function parseAnalysis(analysis: ObjectReader): ImageAnalysis {
   const sizedPaths = (owner: ObjectReader, name: string): SizedPath[] =>

@@ -1,6 +1,7 @@
-import type { Breach, FailOn, LayerChangeKind, Status } from '../compare/types.js';
+import type { FailOn, LayerChangeKind, Status } from '../core/model.js';
+import type { Metric } from '../core/model.js';
+import type { Breach } from '../compare/types.js';
 import type { ImageAnalysis } from '../measure/analysis-types.js';
-import type { Metric } from '../services/types.js';
 
 /**
  * The JSON report file (output `report`), version 1. A public interface: add fields freely,
@@ -134,24 +135,3 @@ export interface JsonReportMeta {
   readonly runUrl?: string | undefined;
   readonly pullRequest?: JsonPullRequest | undefined;
 }
-
-/** The values the decoder accepts where the schema names a union. */
-export const STATUSES: readonly Status[] = [
-  'pass',
-  'warn',
-  'fail',
-  'new',
-  'removed',
-  'error',
-  'missing',
-];
-export const METRICS: readonly Metric[] = ['uncompressed', 'compressed'];
-export const FAIL_ONS: readonly FailOn[] = ['any', 'budget', 'never'];
-export const BREACH_KINDS: readonly Breach['kind'][] = ['budget', 'increase', 'error'];
-export const LAYER_KINDS: readonly LayerChangeKind[] = [
-  'added',
-  'removed',
-  'grown',
-  'shrunk',
-  'unchanged',
-];

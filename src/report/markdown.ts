@@ -1,6 +1,7 @@
+import type { Status } from '../core/model.js';
 import { comparableInstruction } from '../compare/layers.js';
-import type { ServiceResult, Status, TotalResult, Verdict } from '../compare/types.js';
-import { formatBytes, formatPercentChange, formatSignedBytes } from '../units.js';
+import type { ServiceResult, TotalResult, Verdict } from '../compare/types.js';
+import { formatBytes, formatPercentChange, formatSignedBytes } from '../core/units.js';
 import { renderSizeChart } from './chart.js';
 
 export interface MarkdownOptions {

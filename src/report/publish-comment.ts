@@ -1,6 +1,6 @@
+import type { CommentPolicy } from '../core/model.js';
 import type { Verdict } from '../compare/types.js';
-import { errorMessage } from '../errors.js';
-import type { CommentPolicy } from '../inputs.js';
+import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
 import { commentMarker, renderComment } from './comment.js';
 import { createGitHubClient, findStickyComment, postComment } from './github.js';

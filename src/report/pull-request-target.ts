@@ -1,6 +1,6 @@
+import type { Environment } from '../core/model.js';
 import { readFileSync } from 'node:fs';
-import type { ProcessEnvironment } from '../build/cache-env.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
 import { verifyPullRequestHead, type GitHubClient } from './github.js';
 import type { JsonPullRequest } from './json-report.js';
@@ -17,7 +17,7 @@ export interface EventContext {
   readonly repository: string;
 }
 
-export function readEventContext(env: ProcessEnvironment, log: Log): EventContext {
+export function readEventContext(env: Environment, log: Log): EventContext {
   const name = env['GITHUB_EVENT_NAME'] ?? '';
   const repository = env['GITHUB_REPOSITORY'] ?? '';
   const eventPath = env['GITHUB_EVENT_PATH'];

@@ -3,7 +3,7 @@
  * Pure: the caller reads the file and the environment and passes them in. Payloads are
  * validated field by field, never cast: anything malformed reads as "no pull request".
  */
-import { isObject, optionalString } from '../json-guards.js';
+import { isObject, optionalString } from '../core/json-guards.js';
 
 export interface PullRequestContext {
   /** Owner of the repository the pull request targets (the base repository). */

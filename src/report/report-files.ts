@@ -1,10 +1,11 @@
+import type { FailOn } from '../core/model.js';
+import type { Metric } from '../core/model.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { readBaseline } from '../baseline/baseline.js';
-import type { FailOn, Verdict } from '../compare/types.js';
-import type { Metric } from '../services/types.js';
-import { InputError } from '../errors.js';
+import type { Verdict } from '../compare/types.js';
+import { InputError } from '../core/errors.js';
 import { parseJsonReport, verdictFromReports, type JsonPullRequest } from './json-report.js';
 
 /**

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exec } from '../exec.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import { INPUT_SOURCE, type Inputs } from '../inputs.js';
 
 /** The compose files the gate looks for when none is named (services/load.ts reads them). */

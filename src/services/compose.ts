@@ -1,5 +1,6 @@
-import { InputError } from '../errors.js';
-import { SERVICE_NAME_PATTERN } from './config.js';
+import type { Environment } from '../core/model.js';
+import { SERVICE_NAME_PATTERN } from '../core/model.js';
+import { InputError } from '../core/errors.js';
 import {
   childIndex,
   childKey,
@@ -9,10 +10,9 @@ import {
   parseYaml,
   rejectUnknownKeys,
   type Mapping,
-} from './yaml.js';
+} from '../core/yaml.js';
 
 /** Variables for `${VAR}` interpolation and for build args written without a value. */
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** A path as written in a compose file, and where, so that errors can point at it. */
 export interface ComposePath {

@@ -1,7 +1,18 @@
-import { InputError } from '../errors.js';
-import { parseIncrease, parseSize } from '../units.js';
+import { METRICS, SERVICE_NAME_PATTERN, type Increase, type Metric } from '../core/model.js';
+import { InputError } from '../core/errors.js';
+import {
+  BOOLEAN_PROBLEM,
+  INCREASE_PROBLEM,
+  LAYER_COUNT_PROBLEM,
+  SIZE_PROBLEM,
+  efficiencyProblem,
+  parseBoolean,
+  parseEfficiency,
+  parseIncrease,
+  parseLayerCount,
+  parseSize,
+} from '../core/units.js';
 import { imageReferenceProblem, platformProblem } from './reference.js';
-import type { Increase, Metric } from './types.js';
 import {
   childKey,
   isMapping,
@@ -10,7 +21,7 @@ import {
   parseYaml,
   rejectUnknownKeys,
   type Mapping,
-} from './yaml.js';
+} from '../core/yaml.js';
 
 /** Limits as written in the config: each one may be left to the next level. */
 export interface ConfigLimits {
@@ -53,9 +64,6 @@ export interface ConfigFile {
   readonly services: readonly ConfigService[];
 }
 
-/** Docker compose's rule for service names; names also end up in cache scopes and file keys. */
-export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
 const TOP_LEVEL_KEYS = ['compose', 'metric', 'defaults', 'total-budget', 'services'];
 const LIMIT_KEYS = [
   'budget',
@@ -69,7 +77,6 @@ const LIMIT_KEYS = [
 ];
 const BUILD_KEYS = ['context', 'dockerfile', 'target', 'args'];
 const SERVICE_KEYS = [...BUILD_KEYS, 'platform', 'image', ...LIMIT_KEYS];
-const METRICS: readonly Metric[] = ['uncompressed', 'compressed'];
 
 export function parseConfigFile(text: string, file: string): ConfigFile {
   const document = parseYaml(text, file);
@@ -255,67 +262,12 @@ function parseOptional<T>(
   return parsed;
 }
 
-const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)\s*%$/;
-const FRACTION_PATTERN = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
-
-/**
- * Parses an efficiency: a percentage from 0% to 100% (`90%`) or a fraction from 0 to 1 (`0.9`),
- * into a fraction. Returns undefined for anything else, so the caller can name the key.
- */
-export function parseEfficiency(value: string | number | boolean): number | undefined {
-  if (typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') {
-    return Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
-  }
-  const text = value.trim();
-  const percent = PERCENT_PATTERN.exec(text);
-  if (percent) {
-    const amount = Number(percent[1]);
-    // toPrecision drops float noise: 99.9 / 100 is 0.9990000000000001.
-    return amount <= 100 ? Number((amount / 100).toPrecision(15)) : undefined;
-  }
-  if (!FRACTION_PATTERN.test(text)) return undefined;
-  const fraction = Number(text);
-  return fraction <= 1 ? fraction : undefined;
-}
-
-/** Why `value` is not an efficiency, with a hint when a bare number reads like a percentage. */
-export function efficiencyProblem(value: unknown): string {
-  const problem = 'must be a percentage from 0% to 100% (90%) or a fraction from 0 to 1 (0.9)';
-  const text = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
-  const number = FRACTION_PATTERN.test(text) ? Number(text) : Number.NaN;
-  return number > 1 && number <= 100 ? `${problem}; did you mean ${text}%?` : problem;
-}
-
-export const LAYER_COUNT_PROBLEM = 'must be a whole number of layers, 1 or more';
-
-/** A positive whole number (`12`); undefined for anything else. */
-export function parseLayerCount(value: string | number | boolean): number | undefined {
-  if (typeof value === 'boolean') return undefined;
-  const count = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : 0;
-  return Number.isSafeInteger(count) && count >= 1 ? count : undefined;
-}
-
-export const BOOLEAN_PROBLEM = 'must be true or false';
-
-/** `true` or `false` (any case); undefined for anything else (`yes`, `1`, `maybe`). */
-export function parseBoolean(value: string | number | boolean): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  const text = String(value).trim().toLowerCase();
-  return text === 'true' ? true : text === 'false' ? false : undefined;
-}
-
 function parseOptionalSize(value: unknown, keyPath: string, file: string): number | undefined {
   if (value === undefined) return undefined;
   const bytes =
     typeof value === 'string' || typeof value === 'number' ? parseSize(value) : undefined;
   if (bytes === undefined) {
-    throw new InputError(
-      file,
-      keyPath,
-      value,
-      'must be a size such as 500MB, 1.5GB, 300MiB or a number of bytes, at most 1 PB',
-    );
+    throw new InputError(file, keyPath, value, SIZE_PROBLEM);
   }
   return bytes;
 }
@@ -329,12 +281,7 @@ function parseOptionalIncrease(
   const increase =
     typeof value === 'string' || typeof value === 'number' ? parseIncrease(value) : undefined;
   if (increase === undefined) {
-    throw new InputError(
-      file,
-      keyPath,
-      value,
-      'must be a percentage such as 10% (at most 10000%) or a size such as 25MB (at most 1 PB)',
-    );
+    throw new InputError(file, keyPath, value, INCREASE_PROBLEM);
   }
   return increase;
 }

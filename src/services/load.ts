@@ -1,8 +1,9 @@
+import type { Environment } from '../core/model.js';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readInputFile } from '../input-limits.js';
-import { InputError } from '../errors.js';
-import { mergeComposeFiles, parseComposeFile, type Environment } from './compose.js';
+import { readInputFile } from '../core/input-limits.js';
+import { InputError } from '../core/errors.js';
+import { mergeComposeFiles, parseComposeFile } from './compose.js';
 import { parseConfigFile, type ConfigFile } from './config.js';
 import { resolveServices, type ComposeProject, type PathOrigin } from './resolve.js';
 import type { Limits, ServicePlan } from './types.js';

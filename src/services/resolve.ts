@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { minimatch } from 'minimatch';
-import { InputError } from '../errors.js';
+import { InputError } from '../core/errors.js';
 import type { ComposePath, ComposeService } from './compose.js';
 import type { ConfigFile, ConfigService } from './config.js';
 import type { BuildSpec, Limits, Service, ServicePlan } from './types.js';
-import { childKey } from './yaml.js';
+import { childKey } from '../core/yaml.js';
 
 /** The services of all compose files in use, merged (see mergeComposeFiles). */
 export interface ComposeProject {

@@ -1,9 +1,4 @@
-/** How much a service may grow against its baseline: a share of the baseline or a fixed size. */
-export type Increase =
-  | { readonly kind: 'percent'; readonly percent: number }
-  | { readonly kind: 'bytes'; readonly bytes: number };
-
-export type Metric = 'uncompressed' | 'compressed';
+import type { Increase, Metric } from '../core/model.js';
 
 /**
  * Size limits of one service, fully resolved (config service > config defaults > inputs).

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import type Docker from 'dockerode';
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from '../../core/errors.js';
 import {
   sendDirectory,
   type ExtraRule,

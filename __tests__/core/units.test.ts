@@ -6,7 +6,7 @@ import {
   formatSignedBytes,
   parseIncrease,
   parseSize,
-} from '../src/units.js';
+} from '../../src/core/units.js';
 
 describe('parseSize', () => {
   it.each([

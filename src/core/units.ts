@@ -1,4 +1,4 @@
-import type { Increase } from './services/types.js';
+import type { Increase } from './model.js';
 
 const UNIT_FACTORS: Readonly<Record<string, number>> = {
   b: 1,
@@ -19,6 +19,9 @@ const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i;
  * prints; binary units are explicit. Returns undefined for anything else, so the caller can name
  * the file and key in its error.
  */
+export const SIZE_PROBLEM =
+  'must be a size such as 500MB, 1.5GB, 300MiB or a number of bytes, at most 1 PB';
+
 export function parseSize(text: string | number): number | undefined {
   if (typeof text === 'number') {
     return Number.isSafeInteger(text) && text >= 0 && text <= MAX_SIZE_BYTES ? text : undefined;
@@ -45,6 +48,9 @@ export const MAX_PERCENT = 10_000;
  * Parses `10%`, `2.5%` or a size with a unit (`25MB`). A bare number is refused: `10` could mean
  * 10% or 10 bytes, and guessing wrong would silently loosen or tighten a gate.
  */
+export const INCREASE_PROBLEM =
+  'must be a percentage such as 10% (at most 10000%) or a size such as 25MB (at most 1 PB)';
+
 export function parseIncrease(text: string | number): Increase | undefined {
   if (typeof text === 'number') return undefined;
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text.trim());
@@ -56,6 +62,56 @@ export function parseIncrease(text: string | number): Increase | undefined {
   const bytes = parseSize(text);
   return bytes === undefined ? undefined : { kind: 'bytes', bytes };
 }
+
+/** `true` or `false` (any case); undefined for anything else (`yes`, `1`, `maybe`). */
+export function parseBoolean(value: string | number | boolean): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  return text === 'true' ? true : text === 'false' ? false : undefined;
+}
+
+const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)\s*%$/;
+const FRACTION_PATTERN = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
+
+/**
+ * Parses an efficiency: a percentage from 0% to 100% (`90%`) or a fraction from 0 to 1 (`0.9`),
+ * into a fraction. Returns undefined for anything else, so the caller can name the key.
+ */
+export function parseEfficiency(value: string | number | boolean): number | undefined {
+  if (typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') {
+    return Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
+  }
+  const text = value.trim();
+  const percent = PERCENT_PATTERN.exec(text);
+  if (percent) {
+    const amount = Number(percent[1]);
+    // toPrecision drops float noise: 99.9 / 100 is 0.9990000000000001.
+    return amount <= 100 ? Number((amount / 100).toPrecision(15)) : undefined;
+  }
+  if (!FRACTION_PATTERN.test(text)) return undefined;
+  const fraction = Number(text);
+  return fraction <= 1 ? fraction : undefined;
+}
+
+/** Why `value` is not an efficiency, with a hint when a bare number reads like a percentage. */
+export function efficiencyProblem(value: unknown): string {
+  const problem = 'must be a percentage from 0% to 100% (90%) or a fraction from 0 to 1 (0.9)';
+  const text = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+  const number = FRACTION_PATTERN.test(text) ? Number(text) : Number.NaN;
+  return number > 1 && number <= 100 ? `${problem}; did you mean ${text}%?` : problem;
+}
+
+export const LAYER_COUNT_PROBLEM = 'must be a whole number of layers, 1 or more';
+
+/** A positive whole number (`12`); undefined for anything else. */
+export function parseLayerCount(value: string | number | boolean): number | undefined {
+  if (typeof value === 'boolean') return undefined;
+  const count = typeof value === 'number' ? value : /^\d+$/.test(value.trim()) ? Number(value) : 0;
+  return Number.isSafeInteger(count) && count >= 1 ? count : undefined;
+}
+
+export const BOOLEAN_PROBLEM = 'must be true or false';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB'] as const;
 

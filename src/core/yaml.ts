@@ -1,6 +1,6 @@
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
-import { InputError, errorMessage } from '../errors.js';
-import { MAX_NESTING, scanBrackets } from '../input-limits.js';
+import { InputError, errorMessage } from './errors.js';
+import { MAX_NESTING, scanBrackets } from './input-limits.js';
 
 export type Mapping = Readonly<Record<string, unknown>>;
 

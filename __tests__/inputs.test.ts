@@ -1,3 +1,4 @@
+import { INPUT_SOURCE } from '../src/core/errors.js';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,6 @@ import { InputError } from '../src/core/errors.js';
 import {
   DEFAULT_BASELINE,
   DEFAULT_CONFIG,
-  INPUT_SOURCE,
   parseBuildArgs,
   parseInputs,
   splitList,

@@ -24,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-PYENTWGU.js";
+} from "./chunk-JM3IPWZJ.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

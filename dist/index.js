@@ -15,7 +15,7 @@ import {
   buildJsonReport,
   byAttention,
   changeText,
-  compareNames,
+  compareCodeUnits,
   diffLayers,
   dockerfileInstructions,
   errorMessage,
@@ -27,7 +27,6 @@ import {
   isCollapsed,
   isObject,
   mergeReportFiles,
-  optionalString,
   parseInputs,
   plural,
   renderBuildsMarkdown,
@@ -39,9 +38,10 @@ import {
   require_docker,
   runGate,
   shortInstruction,
+  stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-PYENTWGU.js";
+} from "./chunk-JM3IPWZJ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21951,7 +21951,7 @@ ${codeBlock(options.refreshHint)}`
   };
   if (fits()) return join(layout());
   const trimOrder = [...details].sort(
-    (a, b) => a.rank - b.rank || Math.abs(a.service.change ?? 0) - Math.abs(b.service.change ?? 0) || compareNames(b.service.name, a.service.name)
+    (a, b) => a.rank - b.rank || Math.abs(a.service.change ?? 0) - Math.abs(b.service.change ?? 0) || compareCodeUnits(b.service.name, a.service.name)
   );
   for (const target of [1, 0]) {
     for (const block of trimOrder) {
@@ -21985,7 +21985,7 @@ function renderServiceDetails(verdict, analyze) {
   return detailBlocks(verdict, analyze === "all").map((block) => block.render(block.full)).join("\n\n");
 }
 function detailBlocks(verdict, allLayers) {
-  return verdict.services.map((service) => detailBlock(service, verdict.metric, allLayers)).filter((block) => block !== void 0).sort((a, b) => b.rank - a.rank || compareNames(a.service.name, b.service.name));
+  return verdict.services.map((service) => detailBlock(service, verdict.metric, allLayers)).filter((block) => block !== void 0).sort((a, b) => b.rank - a.rank || compareCodeUnits(a.service.name, b.service.name));
 }
 var RANKS = {
   pass: 0,
@@ -26824,7 +26824,7 @@ function readRequestError(error2) {
   if (typeof status !== "number") return void 0;
   const response = error2["response"];
   const headers = {};
-  let message = optionalString(error2, "message") ?? "";
+  let message = stringMember(error2, "message") ?? "";
   if (isObject(response)) {
     const rawHeaders = response["headers"];
     if (isObject(rawHeaders)) {
@@ -26833,7 +26833,7 @@ function readRequestError(error2) {
       }
     }
     const data = response["data"];
-    const apiMessage = isObject(data) ? optionalString(data, "message") : void 0;
+    const apiMessage = isObject(data) ? stringMember(data, "message") : void 0;
     if (apiMessage !== void 0) message = apiMessage;
   }
   return { status, message: oneLine(message), headers, answered: isObject(response) };
@@ -26866,7 +26866,7 @@ function readPullRequestContext(eventName, payload, repository) {
   if (!isPositiveInteger(number)) return void 0;
   const head = pullRequest["head"];
   if (!isObject(head)) return void 0;
-  const headSha = optionalString(head, "sha");
+  const headSha = stringMember(head, "sha");
   if (headSha === void 0 || !isCommitSha(headSha)) return void 0;
   const baseRepository = repositoryFullName(pullRequest["base"]);
   const target = splitRepository(repository) ?? baseRepository;
@@ -26880,9 +26880,9 @@ function readWorkflowRunContext(payload) {
   if (!isObject(payload)) return void 0;
   const run2 = payload["workflow_run"];
   if (!isObject(run2)) return void 0;
-  const headSha = optionalString(run2, "head_sha");
+  const headSha = stringMember(run2, "head_sha");
   if (headSha === void 0 || !isCommitSha(headSha)) return void 0;
-  const event = optionalString(run2, "event");
+  const event = stringMember(run2, "event");
   if (event === void 0 || event === "") return void 0;
   const headRepository = repositoryFullName({ repo: run2["head_repository"] });
   if (headRepository === void 0) return void 0;
@@ -26899,7 +26899,7 @@ function repositoryFullName(side) {
   if (!isObject(side)) return void 0;
   const repo = side["repo"];
   if (!isObject(repo)) return void 0;
-  const fullName = optionalString(repo, "full_name");
+  const fullName = stringMember(repo, "full_name");
   return fullName === void 0 ? void 0 : splitRepository(fullName);
 }
 function isPositiveInteger(value) {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+import { INPUT_SOURCE } from './core/errors.js';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { execCommand } from './exec.js';
 import { exitOnStopSignals } from './stop-signals.js';
 import { errorMessage, InputError } from './core/errors.js';
-import { INPUT_SOURCE, parseInputs } from './inputs.js';
+import { parseInputs } from './inputs.js';
 import type { Log } from './log.js';
 import { repositoryServices, runGate } from './pipeline.js';
 import {

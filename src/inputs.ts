@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from './core/errors.js';
+import { INPUT_SOURCE, InputError } from './core/errors.js';
 import {
   ANALYZE_MODES,
   CACHE_BACKENDS,
@@ -75,8 +75,6 @@ export interface Inputs {
 
 /** Reads one input by its action.yml name; returns '' when unset. */
 export type InputReader = (name: string) => string;
-
-export const INPUT_SOURCE = 'workflow inputs';
 
 export const DEFAULT_CONFIG = '.github/image-size.yml';
 export const DEFAULT_BASELINE = '.github/image-size-baseline.json';

@@ -1,3 +1,5 @@
+import { INPUT_SOURCE } from './core/errors.js';
+import { countOf } from './core/text.js';
 import type { Environment } from './core/model.js';
 import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
@@ -17,7 +19,7 @@ import { compare } from './compare/compare.js';
 import type { ServiceOutcome, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { InputError, errorMessage } from './core/errors.js';
-import { INPUT_SOURCE, type Inputs } from './inputs.js';
+import { type Inputs } from './inputs.js';
 import type { Log } from './log.js';
 import { measureEngineImage } from './measure/engine.js';
 import { measureOciLayoutDirectory, type MeasureOptions } from './measure/image-content.js';
@@ -206,7 +208,7 @@ async function buildAndMeasure(
       );
     }
     deps.log.info(
-      `📏 ${name}: ${formatBytes(measurement.size)} in ${plural(measurement.layers.length, 'layer')}`,
+      `📏 ${name}: ${formatBytes(measurement.size)} in ${countOf(measurement.layers.length, 'layer')}`,
     );
     return { name, limits, dockerfile, measurement, build };
   } catch (error) {
@@ -323,8 +325,4 @@ function compressedSizesByDiffId(baseline: Baseline): Map<string, number> {
     }
   }
   return sizes;
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

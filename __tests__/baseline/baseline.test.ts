@@ -189,7 +189,7 @@ describe('parseBaseline and serializeBaseline', () => {
       '{"version": 1, "services": {}, "servics": {}}',
       'servics',
       {},
-      'is not a baseline field (expected one of: services, version)',
+      'unknown key; did you mean `services`? known keys here: services, version',
     ],
     [
       'a size as a string',
@@ -217,7 +217,7 @@ describe('parseBaseline and serializeBaseline', () => {
       '{"version": 1, "services": {"api": {"size": 1, "compresed": 1}}}',
       'services.api.compresed',
       1,
-      'is not a baseline field (expected one of: compressed, layers, platform, size)',
+      'unknown key; did you mean `compressed`? known keys here: compressed, layers, platform, size',
     ],
     [
       'a dotted service name',
@@ -231,7 +231,7 @@ describe('parseBaseline and serializeBaseline', () => {
       '{"version": 1, "services": {"api": {"size": 1, "layers": {}}}}',
       'services.api.layers',
       {},
-      'must be a list of layers',
+      'must be a list',
     ],
     [
       'a layer without a diffId',

@@ -1,7 +1,6 @@
 import type { LayerChangeKind } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
-import type { BaselineLayer } from '../../src/baseline/types.js';
 import { diffLayers, comparableInstruction } from '../../src/compare/layers.js';
 import type { LayerMeasurement } from '../../src/measure/types.js';
 
@@ -12,7 +11,7 @@ const HASH_B = '0123456789abcdef'.repeat(4);
 /** `[instruction, size in MB, diffId?, base?]`; the diffId defaults to one per instruction+size. */
 type Spec = readonly [string, number, string?, boolean?];
 
-function layers(specs: readonly Spec[]): LayerMeasurement[] & BaselineLayer[] {
+function layers(specs: readonly Spec[]): LayerMeasurement[] {
   return specs.map(([instruction, size, diffId, base]) => ({
     diffId: diffId ?? `sha256:${instruction}:${size}`,
     size: size * MB,

@@ -462,7 +462,7 @@ describe('parseJsonReport', () => {
             base: false,
           },
         ]),
-      /^r\.json: services\[0\]\.layerChanges\[0\]\.change: must be a whole number of bytes \(got "one"\)$/,
+      /^r\.json: services\[0\]\.layerChanges\[0\]\.change: must be a whole number \(got "one"\)$/,
     ],
     [
       'a non-string failure',

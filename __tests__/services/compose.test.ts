@@ -226,7 +226,7 @@ services:
       'services:\n  api:\n    build: .\n    platform: [linux/amd64]',
       '["linux/amd64"]',
     ],
-    ['services.my api', 'services:\n  my api:\n    build: .', '"my api"'],
+    ['services["my api"]', 'services:\n  my api:\n    build: .', '"my api"'],
     ['include', 'include: [other.yml]\nservices: {}', '["other.yml"]'],
     ['services.api', 'services:\n  api:\n    build: a\n  api:\n    build: b', 'lines 2 and 4'],
     ['line 4', 'services:\n  api:\n    build: a\n   image: b\n', 'invalid YAML'],

@@ -233,10 +233,16 @@ describe('parseConfigFile', () => {
     expectInputError(() => parseConfigFile(text, FILE), [FILE, key, value]);
   });
 
-  it.each(['-api', 'my api', 'api/v2', '_api', 'ä'])('rejects the service name %j', (name) => {
+  it.each([
+    ['-api', 'services.-api'],
+    ['my api', 'services["my api"]'],
+    ['api/v2', 'services["api/v2"]'],
+    ['_api', 'services._api'],
+    ['ä', 'services["ä"]'],
+  ])('rejects the service name %j', (name, keyPath) => {
     expectInputError(
       () => parseConfigFile(`services:\n  "${name}":\n    context: .`, FILE),
-      [FILE, `services.${name}`, JSON.stringify(name), 'not a valid service name'],
+      [FILE, keyPath, JSON.stringify(name), 'not a valid service name'],
     );
   });
 

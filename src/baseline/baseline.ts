@@ -1,12 +1,14 @@
+import { compareCodeUnits } from '../core/text.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-import { InputError, errorMessage } from '../core/errors.js';
+import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
+import type { LayerShape } from '../core/model.js';
+import { errorMessage } from '../core/errors.js';
 import { trackTemporaryFile } from '../stop-signals.js';
 import type { ImageMeasurement } from '../measure/types.js';
-import { readInputFile, scanBrackets, MAX_NESTING } from '../core/input-limits.js';
-import { findDuplicateJsonKey, locateJsonSyntaxError } from '../core/json-syntax.js';
+import { readInputFile } from '../core/input-limits.js';
 import type { Baseline, BaselineEntry, BaselineLayer } from './types.js';
 
 const BASELINE_VERSION = 1;
@@ -16,26 +18,27 @@ const LAYER_KEYS = ['base', 'compressed', 'diffId', 'instruction', 'size'] as co
 
 /** Parses and validates a baseline file; every problem names the file, the key path and the value. */
 export function parseBaseline(text: string, file: string): Baseline {
-  const document = parseJson(text.replace(/^\uFEFF/, ''), file);
-  const root = expectObject(document, file, '(top level)');
+  const read = new DocumentReader(file);
+  const root = read.root(parseJsonDocument(text, file));
 
   // The version comes first: a newer file may have fields this version does not know.
-  const version = root['version'];
+  const version = root.value('version');
   if (version !== BASELINE_VERSION) {
     const problem =
       typeof version === 'number' && Number.isInteger(version) && version > BASELINE_VERSION
         ? `is newer than this version of image-size-gate reads (${BASELINE_VERSION}); upgrade the action`
         : `must be ${BASELINE_VERSION}`;
-    throw new InputError(file, 'version', version, problem);
+    read.fail('version', version, problem);
   }
-  rejectUnknownKeys(root, TOP_LEVEL_KEYS, file, '');
+  root.rejectUnknownKeys(TOP_LEVEL_KEYS);
 
-  const services = expectObject(root['services'], file, 'services');
-  const entries = Object.entries(services).map(([name, value]): [string, BaselineEntry] => {
-    const key = `services${keySegment(name)}`;
-    if (name.trim() === '') throw new InputError(file, key, name, 'a service name cannot be empty');
-    return [name, parseEntry(value, file, key)];
-  });
+  const entries = root
+    .object('services')
+    .entries()
+    .map(([name, value]): [string, BaselineEntry] => {
+      if (name.trim() === '') read.fail(value.path, name, 'a service name cannot be empty');
+      return [name, parseEntry(value.asObject())];
+    });
   // fromEntries defines own properties, so a service named `__proto__` stays a plain key.
   return { version: BASELINE_VERSION, services: Object.fromEntries(entries) };
 }
@@ -74,7 +77,7 @@ export function updateBaseline(
     entryFromMeasurement(measurement),
   ]);
   const services = Object.fromEntries(
-    [...kept, ...measured].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    [...kept, ...measured].sort(([a], [b]) => compareCodeUnits(a, b)),
   );
   return { version: BASELINE_VERSION, services };
 }
@@ -138,135 +141,32 @@ function entryFromMeasurement(measurement: ImageMeasurement): BaselineEntry {
   };
 }
 
-function parseEntry(value: unknown, file: string, key: string): BaselineEntry {
-  const entry = expectObject(value, file, key);
-  rejectUnknownKeys(entry, ENTRY_KEYS, file, key);
-  const compressed = optional(entry, 'compressed', (v, k) => expectByteCount(v, file, k), key);
-  const platform = optional(entry, 'platform', (v, k) => expectString(v, file, k), key);
-  // Hand-written baselines often list only sizes; layers are detail for reports, not limits.
-  const layersValue = entry['layers'] ?? [];
-  if (!Array.isArray(layersValue)) {
-    throw new InputError(file, `${key}.layers`, layersValue, 'must be a list of layers');
-  }
+function parseEntry(entry: ObjectReader): BaselineEntry {
+  entry.rejectUnknownKeys(ENTRY_KEYS);
+  const compressed = entry.optional('compressed', (value, key) => entry.reader.bytes(value, key));
+  const platform = entry.optional('platform', (value, key) => entry.reader.string(value, key));
   return {
-    size: expectByteCount(entry['size'], file, `${key}.size`),
+    size: entry.bytes('size'),
     ...(compressed === undefined ? {} : { compressed }),
     ...(platform === undefined ? {} : { platform }),
-    layers: layersValue.map((layer: unknown, index) =>
-      parseLayer(layer, file, `${key}.layers[${index}]`),
-    ),
+    // Hand-written baselines often list only sizes; layers are detail for reports, not limits.
+    layers:
+      entry.value('layers') == null
+        ? []
+        : entry.list('layers', (item) => parseLayer(item.asObject())),
   };
 }
 
-function parseLayer(value: unknown, file: string, key: string): BaselineLayer {
-  const layer = expectObject(value, file, key);
-  rejectUnknownKeys(layer, LAYER_KEYS, file, key);
-  const compressed = optional(layer, 'compressed', (v, k) => expectByteCount(v, file, k), key);
+function parseLayer(layer: ObjectReader): LayerShape {
+  layer.rejectUnknownKeys(LAYER_KEYS);
+  const compressed = layer.optional('compressed', (value, key) => layer.reader.bytes(value, key));
   return {
-    diffId: expectString(layer['diffId'], file, `${key}.diffId`),
-    size: expectByteCount(layer['size'], file, `${key}.size`),
+    diffId: layer.string('diffId'),
+    size: layer.bytes('size'),
     ...(compressed === undefined ? {} : { compressed }),
-    instruction: expectString(layer['instruction'], file, `${key}.instruction`),
-    base: expectBoolean(layer['base'], file, `${key}.base`),
+    instruction: layer.string('instruction'),
+    base: layer.boolean('base'),
   };
-}
-
-function optional<T>(
-  object: Readonly<Record<string, unknown>>,
-  name: string,
-  read: (value: unknown, key: string) => T,
-  parentKey: string,
-): T | undefined {
-  const value = object[name];
-  return value === undefined ? undefined : read(value, `${parentKey}.${name}`);
-}
-
-function expectObject(value: unknown, file: string, key: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InputError(file, key, value, 'must be an object');
-  }
-  return value as Record<string, unknown>;
-}
-
-function expectByteCount(value: unknown, file: string, key: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InputError(file, key, value, 'must be a whole number of bytes (0 or more)');
-  }
-  return value;
-}
-
-function expectString(value: unknown, file: string, key: string): string {
-  if (typeof value !== 'string') throw new InputError(file, key, value, 'must be a string');
-  return value;
-}
-
-function expectBoolean(value: unknown, file: string, key: string): boolean {
-  if (typeof value !== 'boolean') throw new InputError(file, key, value, 'must be true or false');
-  return value;
-}
-
-function rejectUnknownKeys(
-  object: Readonly<Record<string, unknown>>,
-  allowed: readonly string[],
-  file: string,
-  parentKey: string,
-): void {
-  for (const [name, value] of Object.entries(object)) {
-    if (!allowed.includes(name)) {
-      const key = parentKey === '' ? name : `${parentKey}${keySegment(name)}`;
-      throw new InputError(
-        file,
-        key,
-        value,
-        `is not a baseline field (expected one of: ${allowed.join(', ')})`,
-      );
-    }
-  }
-}
-
-/** `.api`, or `["my.service"]` when the name would be ambiguous in a dotted path. */
-function keySegment(name: string): string {
-  return /^[A-Za-z0-9_-]+$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
-}
-
-function parseJson(text: string, file: string): unknown {
-  const lines = text.split('\n');
-  const tooDeep = scanBrackets(text, false).tooDeep;
-  if (tooDeep !== undefined) {
-    throw new InputError(
-      file,
-      `line ${tooDeep}`,
-      lines[tooDeep - 1]?.trim(),
-      `nests more than ${MAX_NESTING} levels deep; a baseline is 4 levels deep`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text) as unknown;
-  } catch (error) {
-    // V8's messages carry a position only for some errors; locate it ourselves for all of them.
-    const syntax = locateJsonSyntaxError(text);
-    if (syntax === undefined) {
-      throw new InputError(file, '(file)', undefined, `is not valid JSON: ${errorMessage(error)}`);
-    }
-    const found = text.slice(syntax.offset, syntax.offset + 20);
-    throw new InputError(
-      file,
-      `line ${syntax.line}, column ${syntax.column}`,
-      found === '' ? undefined : found,
-      `is not valid JSON: expected ${syntax.expected}`,
-    );
-  }
-  const duplicate = findDuplicateJsonKey(text);
-  if (duplicate) {
-    throw new InputError(
-      file,
-      duplicate.path === '' ? duplicate.key : `${duplicate.path}.${duplicate.key}`,
-      duplicate.key,
-      `is defined twice (lines ${duplicate.firstLine} and ${duplicate.secondLine}), as after a merge gone wrong; keep one`,
-    );
-  }
-  return parsed;
 }
 
 function stringifySorted(value: unknown, indent: string): string {
@@ -281,7 +181,7 @@ function stringifySorted(value: unknown, indent: string): string {
     // Own sorting instead of JSON.stringify's key order, which puts integer-like keys first.
     const members = Object.entries(value)
       .filter(([, member]) => member !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => compareCodeUnits(a, b))
       .map(([key, member]) => `${inner}${JSON.stringify(key)}: ${stringifySorted(member, inner)}`);
     if (members.length === 0) return '{}';
     return `{\n${members.join(',\n')}\n${indent}}`;

@@ -1,10 +1,7 @@
-export interface BaselineLayer {
-  readonly diffId: string;
-  readonly size: number;
-  readonly compressed?: number;
-  readonly instruction: string;
-  readonly base: boolean;
-}
+import type { LayerShape } from '../core/model.js';
+
+/** A layer as the baseline keeps it. */
+export type BaselineLayer = LayerShape;
 
 export interface BaselineEntry {
   readonly size: number;

@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '../core/text.js';
 import type { CacheBackend } from '../core/model.js';
 import type { Environment } from '../core/model.js';
 import type { BuildSpec } from '../services/types.js';
@@ -141,8 +142,5 @@ export function mergeBuildArgs(
 }
 
 function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
-  // Code-unit order, not localeCompare: the argv must not depend on the machine's locale.
-  return Object.entries(record).sort(([left], [right]) =>
-    left < right ? -1 : left > right ? 1 : 0,
-  );
+  return Object.entries(record).sort(([left], [right]) => compareCodeUnits(left, right));
 }

@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '../core/text.js';
 import type { FailOn } from '../core/model.js';
 import type { Increase, Metric } from '../core/model.js';
 import type { Baseline, BaselineEntry } from '../baseline/types.js';
@@ -48,7 +49,7 @@ export function compare(input: CompareInput): Verdict {
     }
   }
 
-  services.sort((a, b) => compareNames(a.name, b.name));
+  services.sort((a, b) => compareCodeUnits(a.name, b.name));
   const inRun = new Set(services.map((service) => service.name));
   const carriedSizes = input.knownServices
     .filter((name) => !inRun.has(name))
@@ -513,9 +514,4 @@ export function computeTotal(
     carried,
     carriedServices: carriedSizes.length,
   };
-}
-
-/** Code-unit order: the same on every machine, unlike localeCompare. */
-export function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -54,3 +54,18 @@ function clip(text: string, maxLength: number): string {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The `code` of a Node system error (`ENOENT`), or undefined. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** A file (or a folder on its path) that does not exist. */
+export function isNotFound(error: unknown): boolean {
+  const code = errorCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** What an InputError names as its file when the value came from the workflow's `with:`. */
+export const INPUT_SOURCE = 'workflow inputs';

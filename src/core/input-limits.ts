@@ -1,5 +1,5 @@
 import { stat, readFile } from 'node:fs/promises';
-import { InputError, errorMessage } from './errors.js';
+import { InputError, errorCode, errorMessage } from './errors.js';
 
 /** Config, compose and baseline files larger than this are refused before they are read. */
 export const MAX_INPUT_FILE_BYTES = 10 * 1000 * 1000;
@@ -99,11 +99,4 @@ export function scanBrackets(text: string, yaml: boolean): BracketScan {
     } else if ((char === ']' || char === '}') && open.length > 0) open.pop();
   }
   return { unclosed: quote ?? open.at(-1) };
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    return typeof error.code === 'string' ? error.code : undefined;
-  }
-  return undefined;
 }

@@ -1,4 +1,7 @@
-/** Small guards for reading JSON we did not write: parse, don't cast. */
+/**
+ * Lenient guards for answers from GitHub and the engine: a missing or mistyped member reads as
+ * undefined, never an error. (Documents users hand us are read strictly with `document.ts`.)
+ */
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
@@ -6,7 +9,8 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function optionalString(object: JsonObject, key: string): string | undefined {
+/** The member when it is a string, else undefined. */
+export function stringMember(object: JsonObject, key: string): string | undefined {
   const value = object[key];
   return typeof value === 'string' ? value : undefined;
 }

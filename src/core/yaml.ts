@@ -1,8 +1,7 @@
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { InputError, errorMessage } from './errors.js';
 import { MAX_NESTING, scanBrackets } from './input-limits.js';
-
-export type Mapping = Readonly<Record<string, unknown>>;
+import { childIndex, childKey, isMapping, type Mapping } from './document.js';
 
 /**
  * Parses one YAML document into plain values, or throws an InputError naming the file and line.
@@ -135,38 +134,6 @@ function rejectDuplicateKeys(
   }
 }
 
-export function isMapping(value: unknown): value is Mapping {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function childKey(parent: string, key: string): string {
-  return parent === '' ? key : `${parent}.${key}`;
-}
-
-export function childIndex(parent: string, index: number): string {
-  return `${parent}[${index}]`;
-}
-
-/** Throws for the first key not in `known`, suggesting the nearest known key. */
-export function rejectUnknownKeys(
-  mapping: Mapping,
-  known: readonly string[],
-  keyPath: string,
-  file: string,
-): void {
-  for (const [key, value] of Object.entries(mapping)) {
-    if (known.includes(key)) continue;
-    const suggestion = known.find((candidate) => editDistance(candidate, key) <= 2);
-    const hint = suggestion === undefined ? '' : `did you mean \`${suggestion}\`? `;
-    throw new InputError(
-      file,
-      childKey(keyPath, key),
-      value,
-      `unknown key; ${hint}known keys here: ${known.join(', ')}`,
-    );
-  }
-}
-
 /** A mapping, or an empty one for a key written without a value (`defaults:`). */
 export function optionalMapping(
   value: unknown,
@@ -186,17 +153,4 @@ export function optionalString(value: unknown, keyPath: string, file: string): s
     throw new InputError(file, keyPath, value, 'must be a non-empty string');
   }
   return value;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '../core/text.js';
 import type {
   ImageAnalysis,
   LayerAnalysis,
@@ -270,13 +271,9 @@ function analyseLayer(
   };
 }
 
-function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Bytes descending, then path ascending. */
 export function compareSized(a: SizedPath, b: SizedPath): number {
-  return b.bytes - a.bytes || comparePaths(a.path, b.path);
+  return b.bytes - a.bytes || compareCodeUnits(a.path, b.path);
 }
 
 function compareWasted(a: WastedFile, b: WastedFile): number {

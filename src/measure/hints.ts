@@ -1,3 +1,4 @@
+import { compareCodeUnits } from '../core/text.js';
 import type { HintId } from '../core/model.js';
 import type { Hint, ImageAnalysis, LayerFileRecord, SizedPath } from './analysis-types.js';
 import {
@@ -271,7 +272,7 @@ class HintGroup {
   toHint(): Hint {
     const family: Family = FAMILIES[this.family];
     const parts = [...this.parts]
-      .sort(([a, aBytes], [b, bBytes]) => bBytes - aBytes || compareText(a, b))
+      .sort(([a, aBytes], [b, bBytes]) => bBytes - aBytes || compareCodeUnits(a, b))
       .map(([part]) => part);
     return {
       id: family.id,
@@ -332,9 +333,8 @@ export function findHints(
   return [...groups.values()]
     .filter((group) => group.bytes > 0 && group.bytes >= minBytes)
     .map((group) => group.toHint())
-    .sort((a, b) => b.bytes - a.bytes || compareText(a.id, b.id) || compareText(a.title, b.title));
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+    .sort(
+      (a, b) =>
+        b.bytes - a.bytes || compareCodeUnits(a.id, b.id) || compareCodeUnits(a.title, b.title),
+    );
 }

@@ -1,10 +1,11 @@
+import { isNotFound } from '../core/errors.js';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   isObject,
   objectArray,
-  optionalString,
+  stringMember,
   parseJson,
   stringArray,
   type JsonObject,
@@ -113,7 +114,7 @@ async function readBlobFile(
       await sink.write(chunk as Buffer);
     }
   } catch (error) {
-    if (isMissingFile(error)) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
   await sink.end();
@@ -233,7 +234,7 @@ interface LocatedImage {
 
 function locateFromDockerManifest(manifest: unknown[]): LocatedImage {
   const first = manifest.find(isObject);
-  const configPath = first ? optionalString(first, 'Config') : undefined;
+  const configPath = first ? stringMember(first, 'Config') : undefined;
   const layerPaths = first ? stringArray(first, 'Layers') : undefined;
   if (!configPath || !layerPaths) {
     throw new ImageFormatError('manifest.json has no Config and Layers');
@@ -251,10 +252,10 @@ async function locateFromOciIndex(
   }
   const manifest = await pickImageManifest(lookup, index, options, 0);
   const config = manifest['config'];
-  const configDigest = isObject(config) ? optionalString(config, 'digest') : undefined;
+  const configDigest = isObject(config) ? stringMember(config, 'digest') : undefined;
   if (!configDigest) throw new ImageFormatError('the image manifest has no config digest');
   const layerPaths = objectArray(manifest, 'layers').map((layer) => {
-    const digest = optionalString(layer, 'digest');
+    const digest = stringMember(layer, 'digest');
     if (!digest) throw new ImageFormatError('an image manifest layer has no digest');
     return blobPath(digest);
   });
@@ -286,7 +287,7 @@ async function pickImageManifest(
       `the image has no ${wanted} variant (it has ${available.join(', ') || 'none'})`,
     );
   }
-  const digest = chosen ? optionalString(chosen, 'digest') : undefined;
+  const digest = chosen ? stringMember(chosen, 'digest') : undefined;
   if (!digest) throw new ImageFormatError('index.json lists no image manifest');
   const document = await lookupJson(lookup, blobPath(digest));
   if (!isObject(document)) throw new ImageFormatError(`manifest ${digest} is missing or not JSON`);
@@ -301,7 +302,7 @@ async function firstPresent(
   candidates: readonly JsonObject[],
 ): Promise<JsonObject | undefined> {
   for (const descriptor of candidates) {
-    const digest = optionalString(descriptor, 'digest');
+    const digest = stringMember(descriptor, 'digest');
     if (digest && (await lookup(blobPath(digest)))?.kind === 'json') return descriptor;
   }
   return candidates[0];
@@ -333,9 +334,9 @@ function isAttestation(descriptor: JsonObject): boolean {
 function descriptorPlatform(descriptor: JsonObject): string | undefined {
   const platform = descriptor['platform'];
   if (!isObject(platform)) return undefined;
-  const os = optionalString(platform, 'os') ?? 'unknown';
-  const architecture = optionalString(platform, 'architecture') ?? 'unknown';
-  const variant = optionalString(platform, 'variant');
+  const os = stringMember(platform, 'os') ?? 'unknown';
+  const architecture = stringMember(platform, 'architecture') ?? 'unknown';
+  const variant = stringMember(platform, 'variant');
   return `${os}/${architecture}${variant ? `/${variant}` : ''}`;
 }
 
@@ -364,8 +365,4 @@ function imageIdFromPath(configPath: string): string {
 
 function normaliseEntryPath(name: string): string {
   return path.posix.normalize(name.replace(/^\.?\/+/, '')).replace(/\/$/, '');
-}
-
-function isMissingFile(error: unknown): boolean {
-  return isObject(error) && error['code'] === 'ENOENT';
 }

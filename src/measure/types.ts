@@ -1,21 +1,8 @@
+import type { LayerShape } from '../core/model.js';
 import type { ImageAnalysis } from './analysis-types.js';
 
-export interface LayerMeasurement {
-  /** sha256 of the uncompressed layer tar, as in the image config's rootfs.diff_ids. */
-  readonly diffId: string;
-  /** Regular-file bytes in the layer tar (what BuildKit-built images report as `.Size`). */
-  readonly size: number;
-  /**
-   * Bytes of the layer blob a pull transfers: exact where the blob is stored compressed,
-   * otherwise `gzip -6` of the layer tar (estimated, or remembered by diffID from the baseline).
-   * Absent when not computed.
-   */
-  readonly compressed?: number;
-  /** The Dockerfile instruction that made the layer, from the config history. */
-  readonly instruction: string;
-  /** True when the layer comes from the final stage's base image. */
-  readonly base: boolean;
-}
+/** A layer as measured: the shape the baseline keeps and the JSON report writes. */
+export type LayerMeasurement = LayerShape;
 
 export interface ImageMeasurement {
   /** The image config digest (the image ID). */

@@ -1,4 +1,4 @@
-import { compareNames } from '../compare/compare.js';
+import { compareCodeUnits } from '../core/text.js';
 import type { ServiceResult, Verdict } from '../compare/types.js';
 
 /** More bars than this are unreadable in a job summary; the largest images are the interesting ones. */
@@ -25,7 +25,7 @@ export function renderSizeChart(verdict: Verdict): string | undefined {
 
   const largest = new Set(
     [...measured]
-      .sort((a, b) => b.current - a.current || compareNames(a.name, b.name))
+      .sort((a, b) => b.current - a.current || compareCodeUnits(a.name, b.name))
       .slice(0, MAX_CHART_SERVICES),
   );
   const shown = measured.filter((service) => largest.has(service));

@@ -1,6 +1,7 @@
+import { plural } from '../core/text.js';
+import { compareCodeUnits } from '../core/text.js';
 import type { Status } from '../core/model.js';
 import type { Metric } from '../core/model.js';
-import { compareNames } from '../compare/compare.js';
 import { diffLayers, type LayerChange } from '../compare/layers.js';
 import type { ServiceResult, Verdict } from '../compare/types.js';
 import { formatBytes, formatSignedBytes } from '../core/units.js';
@@ -11,7 +12,6 @@ import {
   escapeMarkdown,
   byAttention,
   isCollapsed,
-  plural,
   renderHeadline,
   renderTableNotes,
   renderServiceTable,
@@ -128,7 +128,7 @@ export function renderComment(verdict: Verdict, options: CommentOptions): string
     (a, b) =>
       a.rank - b.rank ||
       Math.abs(a.service.change ?? 0) - Math.abs(b.service.change ?? 0) ||
-      compareNames(b.service.name, a.service.name),
+      compareCodeUnits(b.service.name, a.service.name),
   );
   for (const target of [1, 0] as const) {
     for (const block of trimOrder) {
@@ -179,7 +179,7 @@ function detailBlocks(verdict: Verdict, allLayers: boolean): DetailBlock[] {
   return verdict.services
     .map((service) => detailBlock(service, verdict.metric, allLayers))
     .filter((block): block is DetailBlock => block !== undefined)
-    .sort((a, b) => b.rank - a.rank || compareNames(a.service.name, b.service.name));
+    .sort((a, b) => b.rank - a.rank || compareCodeUnits(a.service.name, b.service.name));
 }
 
 interface DetailBlock {

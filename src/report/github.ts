@@ -9,7 +9,7 @@ import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { errorMessage } from '../core/errors.js';
-import { isObject, optionalString } from '../core/json-guards.js';
+import { isObject, stringMember } from '../core/json-guards.js';
 import type { PullRequestContext } from './pull-request.js';
 
 export type GitHubClient = ReturnType<typeof getOctokit>;
@@ -376,7 +376,7 @@ function readRequestError(error: unknown): RequestFailure | undefined {
   if (typeof status !== 'number') return undefined;
   const response = error['response'];
   const headers: Record<string, string> = {};
-  let message = optionalString(error, 'message') ?? '';
+  let message = stringMember(error, 'message') ?? '';
   if (isObject(response)) {
     const rawHeaders = response['headers'];
     if (isObject(rawHeaders)) {
@@ -385,7 +385,7 @@ function readRequestError(error: unknown): RequestFailure | undefined {
       }
     }
     const data = response['data'];
-    const apiMessage = isObject(data) ? optionalString(data, 'message') : undefined;
+    const apiMessage = isObject(data) ? stringMember(data, 'message') : undefined;
     if (apiMessage !== undefined) message = apiMessage;
   }
   return { status, message: oneLine(message), headers, answered: isObject(response) };

@@ -1,11 +1,6 @@
+import { compareCodeUnits } from '../core/text.js';
 import type { FailOn } from '../core/model.js';
-import {
-  compareNames,
-  computeTotal,
-  failureLines,
-  splitBaseOwn,
-  unmeasuredService,
-} from '../compare/compare.js';
+import { computeTotal, failureLines, splitBaseOwn, unmeasuredService } from '../compare/compare.js';
 import type { LayerChange, ServiceResult, Verdict } from '../compare/types.js';
 import { InputError } from '../core/errors.js';
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
@@ -80,7 +75,7 @@ export function verdictFromReports(
     );
     if (baseline !== undefined) missingBaselines.push(baseline);
   }
-  const services = [...byName.values()].sort((a, b) => compareNames(a.name, b.name));
+  const services = [...byName.values()].sort((a, b) => compareCodeUnits(a.name, b.name));
   const total = computeTotal(services, options.totalBudget, missingBaselines);
   const failures = failureLines(services, total, options.failOn);
   return {

@@ -8,8 +8,7 @@ import {
   SERVICE_NAME_PATTERN,
   STATUSES,
 } from '../core/model.js';
-import { locateJsonSyntaxError } from '../core/json-syntax.js';
-import { InputError, errorMessage } from '../core/errors.js';
+import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
 import type { ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
 import {
   type JsonBuild,
@@ -24,8 +23,8 @@ import {
  * Anything wrong throws an InputError naming the file, the key path and the value.
  */
 export function parseJsonReport(text: string, file: string): JsonReport {
-  const read = new ReportReader(file);
-  const root = read.object(read.json(text.replace(/^\uFEFF/, '')), '(top level)');
+  const read = new DocumentReader(file);
+  const root = read.root(parseJsonDocument(text, file));
   const version = root.value('version');
   if (version !== 1) {
     const newer = typeof version === 'number' && Number.isInteger(version) && version > 1;
@@ -89,7 +88,7 @@ function parseService(service: ObjectReader): JsonServiceReport {
       const breach = item.asObject();
       return { kind: breach.oneOf('kind', BREACH_KINDS), reason: breach.string('reason') };
     }),
-    build: service.optional('build', (value, key) => parseBuild(read.object(value, key))),
+    build: service.optional('build', (value, key) => parseBuild(read.object(value, key))) ?? null,
     layerChanges: service.list('layerChanges', (item) => {
       const layer = item.asObject();
       return {
@@ -148,7 +147,7 @@ function serviceName(service: ObjectReader): string {
   return name;
 }
 
-function repositoryPath(value: string, key: string, read: ReportReader): string {
+function repositoryPath(value: string, key: string, read: DocumentReader): string {
   const segments = value.split(/[\\/]/);
   if (value.startsWith('/') || /^[A-Za-z]:/.test(value) || segments.includes('..')) {
     read.fail(key, value, 'must be a path inside the repository');
@@ -200,151 +199,4 @@ function parseAnalysis(analysis: ObjectReader): ImageAnalysis {
       };
     }),
   };
-}
-
-/** Type checks that throw an InputError naming the file, the key path and the value. */
-class ReportReader {
-  constructor(readonly file: string) {}
-
-  fail(key: string, value: unknown, problem: string): never {
-    throw new InputError(this.file, key, value, problem);
-  }
-
-  json(text: string): unknown {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      const syntax = locateJsonSyntaxError(text);
-      if (syntax === undefined) {
-        return this.fail('(file)', undefined, `is not valid JSON: ${errorMessage(error)}`);
-      }
-      const found = text.slice(syntax.offset, syntax.offset + 20);
-      return this.fail(
-        `line ${syntax.line}, column ${syntax.column}`,
-        found === '' ? undefined : found,
-        `is not valid JSON: expected ${syntax.expected}`,
-      );
-    }
-  }
-
-  object(value: unknown, key: string): ObjectReader {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return this.fail(key, value, 'must be an object');
-    }
-    return new ObjectReader(this, value as Readonly<Record<string, unknown>>, key);
-  }
-
-  string(value: unknown, key: string): string {
-    return typeof value === 'string' ? value : this.fail(key, value, 'must be a string');
-  }
-
-  boolean(value: unknown, key: string): boolean {
-    return typeof value === 'boolean' ? value : this.fail(key, value, 'must be true or false');
-  }
-
-  bytes(value: unknown, key: string): number {
-    return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
-      ? value
-      : this.fail(key, value, 'must be a whole number of bytes (0 or more)');
-  }
-
-  integer(value: unknown, key: string): number {
-    return typeof value === 'number' && Number.isSafeInteger(value)
-      ? value
-      : this.fail(key, value, 'must be a whole number of bytes');
-  }
-}
-
-/** One object of the report and its key path (`services[2].image`). */
-class ObjectReader {
-  constructor(
-    readonly reader: ReportReader,
-    private readonly members: Readonly<Record<string, unknown>>,
-    private readonly path: string,
-  ) {}
-
-  value(name: string): unknown {
-    // Own keys only: `constructor` or `__proto__` in the file must not read inherited values.
-    return Object.hasOwn(this.members, name) ? this.members[name] : undefined;
-  }
-
-  key(name: string): string {
-    return this.path === '(top level)' ? name : `${this.path}.${name}`;
-  }
-
-  string(name: string): string {
-    return this.reader.string(this.value(name), this.key(name));
-  }
-
-  boolean(name: string): boolean {
-    return this.reader.boolean(this.value(name), this.key(name));
-  }
-
-  bytes(name: string): number {
-    return this.reader.bytes(this.value(name), this.key(name));
-  }
-
-  integer(name: string): number {
-    return this.reader.integer(this.value(name), this.key(name));
-  }
-
-  object(name: string): ObjectReader {
-    return this.reader.object(this.value(name), this.key(name));
-  }
-
-  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
-    const value = this.value(name);
-    const found = allowed.find((option) => option === value);
-    return (
-      found ?? this.reader.fail(this.key(name), value, `must be one of: ${allowed.join(', ')}`)
-    );
-  }
-
-  /** A duration: a finite number of seconds, 0 or more. */
-  seconds(name: string): number {
-    const value = this.value(name);
-    return typeof value === 'number' && Number.isFinite(value) && value >= 0
-      ? value
-      : this.reader.fail(this.key(name), value, 'must be a number of seconds (0 or more)');
-  }
-
-  /** A key added after version 1 first shipped: missing or null both read as null. */
-  optional<T>(name: string, read: (value: unknown, key: string) => T): T | null {
-    const value = this.value(name);
-    return value === undefined || value === null ? null : read(value, this.key(name));
-  }
-
-  /** The value, or null when the file says null; a missing key is an error, not null. */
-  nullable<T>(name: string, read: (value: unknown, key: string) => T): T | null {
-    const value = this.value(name);
-    const key = this.key(name);
-    if (value === undefined) return this.reader.fail(key, value, 'is missing (use null for none)');
-    return value === null ? null : read(value, key);
-  }
-
-  list<T>(name: string, read: (item: ItemReader) => T): T[] {
-    const value = this.value(name);
-    const key = this.key(name);
-    if (!Array.isArray(value)) return this.reader.fail(key, value, 'must be a list');
-    return value.map((item: unknown, index) =>
-      read(new ItemReader(this.reader, item, `${key}[${index}]`)),
-    );
-  }
-}
-
-/** One element of a list, with its key path (`services[2]`). */
-class ItemReader {
-  constructor(
-    readonly reader: ReportReader,
-    private readonly item: unknown,
-    private readonly path: string,
-  ) {}
-
-  asObject(): ObjectReader {
-    return this.reader.object(this.item, this.path);
-  }
-
-  self<T>(read: (value: unknown, key: string) => T): T {
-    return read(this.item, this.path);
-  }
 }

@@ -1,3 +1,4 @@
+import { plural } from '../core/text.js';
 import type { Status } from '../core/model.js';
 import { comparableInstruction } from '../compare/layers.js';
 import type { ServiceResult, TotalResult, Verdict } from '../compare/types.js';
@@ -331,10 +332,6 @@ function reasonItems(verdict: Verdict): string[] {
     );
   }
   return items;
-}
-
-export function plural(count: number, word: string): string {
-  return count === 1 ? word : `${word}s`;
 }
 
 /** Repository text for a terminal: no escape sequences or other control characters. */

@@ -3,7 +3,7 @@
  * Pure: the caller reads the file and the environment and passes them in. Payloads are
  * validated field by field, never cast: anything malformed reads as "no pull request".
  */
-import { isObject, optionalString } from '../core/json-guards.js';
+import { isObject, stringMember } from '../core/json-guards.js';
 
 export interface PullRequestContext {
   /** Owner of the repository the pull request targets (the base repository). */
@@ -52,7 +52,7 @@ export function readPullRequestContext(
 
   const head = pullRequest['head'];
   if (!isObject(head)) return undefined;
-  const headSha = optionalString(head, 'sha');
+  const headSha = stringMember(head, 'sha');
   if (headSha === undefined || !isCommitSha(headSha)) return undefined;
 
   const baseRepository = repositoryFullName(pullRequest['base']);
@@ -78,9 +78,9 @@ export function readWorkflowRunContext(payload: unknown): WorkflowRunContext | u
   const run = payload['workflow_run'];
   if (!isObject(run)) return undefined;
 
-  const headSha = optionalString(run, 'head_sha');
+  const headSha = stringMember(run, 'head_sha');
   if (headSha === undefined || !isCommitSha(headSha)) return undefined;
-  const event = optionalString(run, 'event');
+  const event = stringMember(run, 'event');
   if (event === undefined || event === '') return undefined;
   const headRepository = repositoryFullName({ repo: run['head_repository'] });
   if (headRepository === undefined) return undefined;
@@ -110,7 +110,7 @@ function repositoryFullName(side: unknown): RepositoryName | undefined {
   if (!isObject(side)) return undefined;
   const repo: unknown = side['repo'];
   if (!isObject(repo)) return undefined;
-  const fullName = optionalString(repo, 'full_name');
+  const fullName = stringMember(repo, 'full_name');
   return fullName === undefined ? undefined : splitRepository(fullName);
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { readBaseline } from '../baseline/baseline.js';
 import type { Verdict } from '../compare/types.js';
-import { InputError } from '../core/errors.js';
+import { INPUT_SOURCE, InputError } from '../core/errors.js';
 import { parseJsonReport, verdictFromReports, type JsonPullRequest } from './json-report.js';
 
 /**
@@ -19,7 +19,7 @@ export async function findReportFiles(
 ): Promise<string[]> {
   if (patterns.length === 0) {
     throw new InputError(
-      'workflow inputs',
+      INPUT_SOURCE,
       'reports',
       '',
       'mode: report needs the JSON reports to merge (a directory, file or glob)',
@@ -29,7 +29,7 @@ export async function findReportFiles(
   for (const pattern of patterns) {
     const matches = await expand(pattern, workingDirectory);
     if (matches.length === 0) {
-      throw new InputError('workflow inputs', 'reports', pattern, 'matches no JSON report');
+      throw new InputError(INPUT_SOURCE, 'reports', pattern, 'matches no JSON report');
     }
     for (const match of matches) found.add(match);
   }

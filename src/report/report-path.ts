@@ -1,8 +1,9 @@
+import { INPUT_SOURCE } from '../core/errors.js';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exec } from '../exec.js';
 import { InputError } from '../core/errors.js';
-import { INPUT_SOURCE, type Inputs } from '../inputs.js';
+import { type Inputs } from '../inputs.js';
 
 /** The compose files the gate looks for when none is named (services/load.ts reads them). */
 const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];

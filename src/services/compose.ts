@@ -1,16 +1,14 @@
-import type { Environment } from '../core/model.js';
-import { SERVICE_NAME_PATTERN } from '../core/model.js';
-import { InputError } from '../core/errors.js';
 import {
   childIndex,
   childKey,
   isMapping,
-  optionalMapping,
-  optionalString,
-  parseYaml,
   rejectUnknownKeys,
   type Mapping,
-} from '../core/yaml.js';
+} from '../core/document.js';
+import type { Environment } from '../core/model.js';
+import { SERVICE_NAME_PATTERN } from '../core/model.js';
+import { InputError } from '../core/errors.js';
+import { optionalMapping, optionalString, parseYaml } from '../core/yaml.js';
 
 /** Variables for `${VAR}` interpolation and for build args written without a value. */
 

@@ -1,3 +1,4 @@
+import { childKey, isMapping, rejectUnknownKeys, type Mapping } from '../core/document.js';
 import { METRICS, SERVICE_NAME_PATTERN, type Increase, type Metric } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import {
@@ -13,15 +14,7 @@ import {
   parseSize,
 } from '../core/units.js';
 import { imageReferenceProblem, platformProblem } from './reference.js';
-import {
-  childKey,
-  isMapping,
-  optionalMapping,
-  optionalString,
-  parseYaml,
-  rejectUnknownKeys,
-  type Mapping,
-} from '../core/yaml.js';
+import { optionalMapping, optionalString, parseYaml } from '../core/yaml.js';
 
 /** Limits as written in the config: each one may be left to the next level. */
 export interface ConfigLimits {

@@ -1,3 +1,4 @@
+import { isNotFound } from '../core/errors.js';
 import type { Environment } from '../core/model.js';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -192,15 +193,7 @@ async function pathKind(absolutePath: string): Promise<'file' | 'directory' | 'o
     if (stats.isFile()) return 'file';
     return stats.isDirectory() ? 'directory' : 'other';
   } catch (error) {
-    if (isMissingFileError(error)) return 'missing';
+    if (isNotFound(error)) return 'missing';
     throw error;
   }
-}
-
-function isMissingFileError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    'code' in error &&
-    (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-  );
 }

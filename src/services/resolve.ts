@@ -1,10 +1,11 @@
+import { compareCodeUnits } from '../core/text.js';
+import { childKey } from '../core/document.js';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { InputError } from '../core/errors.js';
 import type { ComposePath, ComposeService } from './compose.js';
 import type { ConfigFile, ConfigService } from './config.js';
 import type { BuildSpec, Limits, Service, ServicePlan } from './types.js';
-import { childKey } from '../core/yaml.js';
 
 /** The services of all compose files in use, merged (see mergeComposeFiles). */
 export interface ComposeProject {
@@ -64,7 +65,7 @@ export function resolveServices(args: ResolveServicesArgs): ResolvedPlan {
   const configServices = indexByName(config?.services ?? [], config?.file ?? '');
   const composeServices = indexByName(compose?.services ?? [], compose?.files.join(', ') ?? '');
   const names = [...new Set([...configServices.keys(), ...composeServices.keys()])].sort(
-    compareText,
+    compareCodeUnits,
   );
   if (names.length === 0) throw noServicesError(config, compose);
 
@@ -166,7 +167,7 @@ function contextOf(
       composeEntry.context ?? {
         path: '.',
         file: composeEntry.file,
-        key: childKey(keyPath, 'build.context'),
+        key: childKey(childKey(keyPath, 'build'), 'context'),
       },
       args.compose.directory,
     );
@@ -205,7 +206,9 @@ function dockerfileOf(
   const fromConfig = configEntry?.context !== undefined;
   return {
     file: context.file,
-    key: childKey(keyPath, fromConfig ? 'dockerfile' : 'build.dockerfile'),
+    key: fromConfig
+      ? childKey(keyPath, 'dockerfile')
+      : childKey(childKey(keyPath, 'build'), 'dockerfile'),
     value: 'Dockerfile',
     base: contextPath,
   };
@@ -290,9 +293,4 @@ function noServicesError(config: ConfigFile | undefined, compose: ComposeProject
     undefined,
     'no service to measure: no compose service has a `build:` section; add one, or list services in the config file',
   );
-}
-
-/** Code-unit order, so that the result does not depend on the runner's locale. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

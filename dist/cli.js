@@ -24,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-JM3IPWZJ.js";
+} from "./chunk-WCE4QKZX.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -11,12 +11,10 @@ import {
   __require,
   __toESM,
   assertReportPathIsSafe,
-  breachFailsGate,
   buildJsonReport,
   byAttention,
   changeText,
   compareCodeUnits,
-  diffLayers,
   dockerfileInstructions,
   errorMessage,
   escapeMarkdown,
@@ -24,7 +22,6 @@ import {
   exitOnStopSignals,
   formatBytes,
   formatSignedBytes,
-  isCollapsed,
   isObject,
   mergeReportFiles,
   parseInputs,
@@ -41,7 +38,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-JM3IPWZJ.js";
+} from "./chunk-WCE4QKZX.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21843,16 +21840,10 @@ function baseAndOwn(service, measurement) {
 function largestFiles(service, measurement, options) {
   const analysis = measurement.analysis;
   if (!analysis) return [];
-  const grown = /* @__PURE__ */ new Set();
-  for (const change of service.layerChanges) {
-    if (change.change <= 0 || change.current === void 0) continue;
-    const index = measurement.layers.findIndex(
-      (layer, position) => !grown.has(position) && layer.instruction === change.instruction && layer.size === change.current
-    );
-    if (index !== -1) grown.add(index);
-  }
-  const showAll = options.allLayers || service.baseline === void 0;
-  const indexes = showAll ? measurement.layers.map((_, index) => index) : [...grown];
+  const grown = service.layerChanges.flatMap(
+    (change) => change.change > 0 && change.layer !== void 0 ? [change.layer] : []
+  );
+  const indexes = options.allLayers ? measurement.layers.map((_, index) => index) : grown;
   const lines = [];
   for (const index of indexes.sort((a, b) => a - b)) {
     const files = analysis.layers[index]?.largestFiles.slice(0, FILES_PER_LAYER) ?? [];
@@ -21899,8 +21890,8 @@ function commentMarker(key) {
 }
 function renderComment(verdict, options) {
   const maxLength = options.maxLength ?? COMMENT_MAX_LENGTH;
-  const collapsed = verdict.services.filter(isCollapsed);
-  const shown = byAttention(verdict.services.filter((service) => !isCollapsed(service)));
+  const collapsed = verdict.services.filter((service) => service.collapsed);
+  const shown = byAttention(verdict.services.filter((service) => !service.collapsed));
   const details = detailBlocks(verdict, options.analyze === "all");
   const head = [
     commentMarker(options.key),
@@ -21997,7 +21988,7 @@ var RANKS = {
   missing: 3
 };
 function detailBlock(service, metric, allLayers) {
-  const unchanged = isCollapsed(service);
+  const unchanged = service.collapsed;
   const layers = unchanged ? [] : layersToShow(service);
   const insights = unchanged ? "" : renderInsights(service, { allLayers });
   if (service.reasons.length === 0 && layers.length === 0 && insights === "") return void 0;
@@ -22021,8 +22012,7 @@ ${parts.join("\n\n")}
   };
 }
 function layersToShow(service) {
-  const changes = service.layerChanges.length === 0 && service.baseline === void 0 && service.measurement !== void 0 ? diffLayers(service.measurement.layers, []) : service.layerChanges;
-  return changes.filter((layer) => layer.kind !== "unchanged");
+  return service.layerChanges.filter((layer) => layer.kind !== "unchanged");
 }
 function summaryText(service, changedLayers) {
   const parts = [];
@@ -22038,7 +22028,8 @@ function summaryText(service, changedLayers) {
     );
   }
   if (changedLayers > 0) {
-    const what = service.layerChanges.length === 0 ? "layer" : "changed layer";
+    const isNew = service.layerChanges.every((layer) => layer.kind === "added");
+    const what = isNew ? "layer" : "changed layer";
     parts.push(`${changedLayers} ${plural(changedLayers, what)}`);
   }
   return parts.join(", ");
@@ -22077,9 +22068,8 @@ function mainTable(shown, verdict, rows) {
   return [...lines, note, totalRow].join("\n");
 }
 function totalLine(verdict) {
-  const { total } = verdict;
-  if (!total.overBudget || total.budget === void 0) return void 0;
-  return `${STATUS_EMOJI.fail} **Total**: ${formatBytes(total.current)} is over the total budget of ${formatBytes(total.budget)} by ${formatBytes(total.current - total.budget)}`;
+  const reason = verdict.total.overBudgetReason;
+  return reason === void 0 ? void 0 : `${STATUS_EMOJI.fail} **Total**: ${reason}`;
 }
 function unchangedBlock(collapsed, form) {
   const summary2 = unchangedSummary(collapsed.length);
@@ -27004,7 +26994,7 @@ async function publish(verdict, event, reported, settings, log) {
   }
   const marker = commentMarker(settings.key);
   const commentTarget = { owner: context3.owner, repo: context3.repo, issueNumber: context3.number };
-  const worthSaying = settings.policy === "always" || verdict.total.overBudget || verdict.services.some((service) => !isCollapsed(service));
+  const worthSaying = settings.policy === "always" || verdict.total.overBudget || verdict.services.some((service) => !service.collapsed);
   if (!worthSaying) {
     const existing = await findStickyComment(client, commentTarget, marker);
     if (!existing) {
@@ -27098,7 +27088,7 @@ async function report(verdict, outcome, inputs) {
   setOutput("markdown", markdown);
   setOutput("total-size", String(verdict.total.current));
   setOutput("total-change", String(verdict.total.change));
-  setOutput("failed-services", failedServices(verdict).join(","));
+  setOutput("failed-services", verdict.failedServices.join(","));
   try {
     await summary.addRaw(markdown, true).write();
   } catch (error2) {
@@ -27141,9 +27131,6 @@ async function decide(inputs) {
   });
   return { verdict: result.verdict, reportedPullRequests: [] };
 }
-function failedServices(verdict) {
-  return verdict.services.filter((service) => service.breaches.some((breach) => breachFailsGate(breach, verdict.failOn))).map((service) => service.name);
-}
 function annotate(verdict, workingDirectory) {
   const readDockerfile = (relative) => {
     if (workingDirectory === void 0) return void 0;
@@ -27163,7 +27150,7 @@ function annotate(verdict, workingDirectory) {
   }
 }
 function refreshHint(verdict, inputs) {
-  const changed = verdict.services.filter((service) => !isCollapsed(service) && service.status !== "error").map((service) => service.name);
+  const changed = verdict.services.filter((service) => !service.collapsed && service.status !== "error").map((service) => service.name);
   const removed = verdict.services.some((service) => service.status === "removed");
   const some = !removed && changed.length > 0 && changed.length < verdict.services.length;
   const baseline = path.relative(inputs.workingDirectory, inputs.baselinePath);

@@ -3,7 +3,6 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import Docker from 'dockerode';
 import { execCommand } from './exec.js';
-import { breachFailsGate } from './compare/compare.js';
 import type { Verdict } from './compare/types.js';
 import { errorMessage } from './core/errors.js';
 import { parseInputs, type Inputs } from './inputs.js';
@@ -11,7 +10,6 @@ import type { Log } from './log.js';
 import { repositoryServices, runGate } from './pipeline.js';
 import { buildAnnotations } from './report/annotations.js';
 import { buildJsonReport, type JsonPullRequest } from './report/json-report.js';
-import { isCollapsed } from './report/markdown.js';
 import { publishComment } from './report/publish-comment.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
 import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
@@ -84,7 +82,7 @@ async function report(verdict: Verdict, outcome: Outcome, inputs: Inputs): Promi
   core.setOutput('markdown', markdown);
   core.setOutput('total-size', String(verdict.total.current));
   core.setOutput('total-change', String(verdict.total.change));
-  core.setOutput('failed-services', failedServices(verdict).join(','));
+  core.setOutput('failed-services', verdict.failedServices.join(','));
   try {
     await core.summary.addRaw(markdown, true).write();
   } catch (error) {
@@ -131,13 +129,6 @@ async function decide(inputs: Inputs): Promise<Outcome> {
   return { verdict: result.verdict, reportedPullRequests: [] };
 }
 
-/** Services that fail the gate under fail-on: the ones the failed check names. */
-function failedServices(verdict: Verdict): string[] {
-  return verdict.services
-    .filter((service) => service.breaches.some((breach) => breachFailsGate(breach, verdict.failOn)))
-    .map((service) => service.name);
-}
-
 function annotate(verdict: Verdict, workingDirectory: string | undefined): void {
   const readDockerfile = (relative: string): string | undefined => {
     if (workingDirectory === undefined) return undefined;
@@ -160,7 +151,7 @@ function annotate(verdict: Verdict, workingDirectory: string | undefined): void 
 /** The commands that record this run's sizes as the new baseline. */
 function refreshHint(verdict: Verdict, inputs: Inputs): string {
   const changed = verdict.services
-    .filter((service) => !isCollapsed(service) && service.status !== 'error')
+    .filter((service) => !service.collapsed && service.status !== 'error')
     .map((service) => service.name);
   // Only a full update drops a removed service from the baseline.
   const removed = verdict.services.some((service) => service.status === 'removed');

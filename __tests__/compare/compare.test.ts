@@ -2,13 +2,8 @@ import type { FailOn, Status } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
 import type { Baseline, BaselineEntry } from '../../src/baseline/types.js';
-import {
-  compare,
-  computeTotal,
-  failureLines,
-  splitBaseOwn,
-  type CompareInput,
-} from '../../src/compare/compare.js';
+import { compare, type CompareInput } from '../../src/compare/compare.js';
+import { computeTotal, finishVerdict, splitBaseOwn } from '../../src/compare/verdict.js';
 import type { ServiceOutcome } from '../../src/compare/types.js';
 import type { ImageAnalysis } from '../../src/measure/analysis-types.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
@@ -628,7 +623,7 @@ describe('compare: layers and Dockerfile', () => {
     ]);
   });
 
-  it('has no layer changes without a baseline entry, without baseline layers, or on error', () => {
+  it('lists a new service’s layers as added; none without baseline layers or on error', () => {
     const verdict = run({
       outcomes: [
         measured('fresh', base),
@@ -643,9 +638,23 @@ describe('compare: layers and Dockerfile', () => {
       ],
       baseline: baselineOf({ handwritten: entry(base), broken: entry(base) }),
     });
+    const fresh = verdict.services.find((service) => service.name === 'fresh');
+    const freshLayers = fresh?.measurement?.layers ?? [];
+    expect(freshLayers.length).toBeGreaterThan(0);
     expect(verdict.services.map((service) => [service.name, service.layerChanges])).toEqual([
       ['broken', []],
-      ['fresh', []],
+      [
+        'fresh',
+        freshLayers.map((layer, index) => ({
+          instruction: layer.instruction,
+          kind: 'added',
+          baseline: undefined,
+          current: layer.size,
+          change: layer.size,
+          base: layer.base,
+          layer: index,
+        })),
+      ],
       ['handwritten', []],
     ]);
     expect(verdict.services.map((service) => service.dockerfile)).toEqual([
@@ -669,8 +678,8 @@ describe('compare: layers and Dockerfile', () => {
   });
 });
 
-describe('computeTotal and failureLines', () => {
-  it('rebuild the verdict’s total and failures from its services', () => {
+describe('computeTotal and finishVerdict', () => {
+  it('rebuild the verdict’s total, failures and failed services from its services', () => {
     const verdict = run({
       outcomes: [
         measured('api', base + 2 * tenPercentOfBase, limits({ budget: base })),
@@ -682,13 +691,23 @@ describe('computeTotal and failureLines', () => {
     });
     const total = computeTotal(verdict.services, base);
     expect(total).toEqual(verdict.total);
-    expect(failureLines(verdict.services, total, 'any')).toEqual(verdict.failures);
-    expect(failureLines(verdict.services, total, 'budget')).toEqual([
+    const again = (failOn: FailOn) =>
+      finishVerdict({
+        findings: verdict.services,
+        metric: 'uncompressed',
+        failOn,
+        totalBudget: base,
+        carriedSizes: [],
+      });
+    expect(again('any')).toEqual(verdict);
+    expect(again('budget').failures).toEqual([
       'api: 120 MB is over its budget of 100 MB by 20 MB',
       'broken: build failed: boom',
       'total: 220 MB is over the total budget of 100 MB by 120 MB',
     ]);
-    expect(failureLines(verdict.services, total, 'never')).toEqual([]);
+    expect(again('budget').failedServices).toEqual(['api', 'broken']);
+    expect(again('never').failures).toEqual([]);
+    expect(again('never').failedServices).toEqual([]);
   });
 });
 
@@ -1152,7 +1171,7 @@ describe('compare: base image versus own layers', () => {
     expect(result).toMatchObject({ baseChange: 5 * MB, ownChange: 0, baseSize: 85 * MB });
   });
 
-  it('has sizes but no changes without baseline layers, and nothing without a measurement', () => {
+  it('has sizes but no changes without baseline layers, all as added when new, nothing without a measurement', () => {
     const verdict = run({
       outcomes: [
         { name: 'api', limits: limits(), measurement: previous },
@@ -1167,7 +1186,7 @@ describe('compare: base image versus own layers', () => {
       return [result?.baseChange, result?.ownChange, result?.baseSize, result?.ownSize];
     };
     expect(split('api')).toEqual([undefined, undefined, 80 * MB, 20 * MB]);
-    expect(split('fresh')).toEqual([undefined, undefined, 0, base]);
+    expect(split('fresh')).toEqual([0, base, 0, base]);
     expect(split('broken')).toEqual([undefined, undefined, undefined, undefined]);
     expect(split('gone')).toEqual([undefined, undefined, undefined, undefined]);
   });
@@ -1188,7 +1207,15 @@ describe('splitBaseOwn', () => {
     expect(
       splitBaseOwn(
         [
-          { instruction: 'FROM a', kind: 'grown', baseline: 0, current: 1, change: 1, base: true },
+          {
+            instruction: 'FROM a',
+            kind: 'grown',
+            baseline: 0,
+            current: 1,
+            change: 1,
+            base: true,
+            layer: 0,
+          },
           {
             instruction: 'X',
             kind: 'removed',
@@ -1196,6 +1223,7 @@ describe('splitBaseOwn', () => {
             current: undefined,
             change: -4,
             base: true,
+            layer: undefined,
           },
           {
             instruction: 'RUN c',
@@ -1204,6 +1232,7 @@ describe('splitBaseOwn', () => {
             current: 3,
             change: 3,
             base: false,
+            layer: 2,
           },
         ],
         current,

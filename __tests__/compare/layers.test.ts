@@ -216,6 +216,7 @@ describe('diffLayers', () => {
         current: 7 * MB,
         change: 7 * MB,
         base: false,
+        layer: 30,
       },
     ]);
     expect(changes).toHaveLength(61);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { ServiceResult, Verdict } from '../../src/compare/types.js';
+import type { ServiceFindings, ServiceResult } from '../../src/compare/types.js';
+import { resultOf, verdictOf } from '../support/results.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
 import { renderInsights } from '../../src/report/insights.js';
 import { renderTerminalHints } from '../../src/report/markdown.js';
@@ -51,9 +52,9 @@ function measured(overrides: Partial<ImageMeasurement> = {}): ImageMeasurement {
 
 function result(
   measurement: ImageMeasurement,
-  overrides: Partial<ServiceResult> = {},
+  overrides: Partial<ServiceFindings> = {},
 ): ServiceResult {
-  return {
+  return resultOf({
     name: 'api',
     status: 'fail',
     baseline: 80 * MB,
@@ -73,6 +74,7 @@ function result(
         current: 80 * MB,
         change: 0,
         base: true,
+        layer: 0,
       },
       {
         instruction: 'RUN apt-get install -y gcc',
@@ -81,6 +83,7 @@ function result(
         current: 45 * MB,
         change: 45 * MB,
         base: false,
+        layer: 1,
       },
       {
         instruction: 'COPY . /app',
@@ -89,13 +92,12 @@ function result(
         current: 2 * MB,
         change: 2 * MB,
         base: false,
+        layer: 2,
       },
     ],
     dockerfile: undefined,
-    baseSize: 80 * MB,
-    ownSize: 47 * MB,
     ...overrides,
-  };
+  });
 }
 
 describe('renderInsights', () => {
@@ -164,6 +166,7 @@ describe('renderInsights', () => {
           current: 45 * MB,
           change: 5 * MB,
           base: false,
+          layer: 1,
         },
       ],
     });
@@ -184,22 +187,7 @@ describe('renderInsights', () => {
 });
 
 describe('renderTerminalHints', () => {
-  const verdict = (service: ServiceResult): Verdict => ({
-    passed: false,
-    metric: 'uncompressed',
-    failOn: 'any',
-    services: [service],
-    total: {
-      baseline: 0,
-      current: 0,
-      change: 0,
-      budget: undefined,
-      overBudget: false,
-      carried: 0,
-      carriedServices: 0,
-    },
-    failures: [],
-  });
+  const verdict = (service: ServiceResult) => verdictOf([service]);
 
   test('one line per hint with its bytes and fix; control characters cannot reach the terminal', () => {
     const text = renderTerminalHints(verdict(result(measured(), { name: 'api\u001b[31m' })), false);

@@ -361,6 +361,7 @@ describe('JSON report: layers, Dockerfile and breaches', () => {
         current: 70 * MB,
         change: 0,
         base: true,
+        layer: 0,
       },
       {
         instruction: 'RUN apt-get install curl',
@@ -369,6 +370,7 @@ describe('JSON report: layers, Dockerfile and breaches', () => {
         current: 20 * MB,
         change: 20 * MB,
         base: false,
+        layer: 1,
       },
       {
         instruction: 'COPY . /app',
@@ -377,6 +379,7 @@ describe('JSON report: layers, Dockerfile and breaches', () => {
         current: 30 * MB,
         change: 5 * MB,
         base: false,
+        layer: 2,
       },
     ]);
   });
@@ -398,6 +401,17 @@ describe('parseJsonReport', () => {
   it('ignores keys it does not know', () => {
     const extended = { ...report, futureField: 1 };
     expect(parseJsonReport(JSON.stringify(extended), 'r.json')).toEqual(report);
+  });
+
+  it('reads a layer change written before layer indexes as an unknown index (null)', () => {
+    const older = JSON.parse(text) as { services: { layerChanges: Record<string, unknown>[] }[] };
+    for (const service of older.services) {
+      for (const layer of service.layerChanges) delete layer['layer'];
+    }
+    const read = parseJsonReport(JSON.stringify(older), 'old.json');
+    const changes = read.services.flatMap((service) => service.layerChanges);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes.every((layer) => layer.layer === null)).toBe(true);
   });
 
   function mutated(change: (document: Record<string, unknown>) => void): string {

@@ -1,11 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import type { ServiceResult, Verdict } from '../../src/compare/types.js';
+import { diffLayers } from '../../src/compare/layers.js';
+import type { ServiceFindings } from '../../src/compare/types.js';
+import { verdictOf } from '../support/results.js';
 import { renderSummary } from '../../src/report/summary.js';
 
 const MB = 1_000_000;
 
 /** A new service with `layers` layers, each listing its largest files (long paths). */
-function newService(index: number, layers: number): ServiceResult {
+function newService(index: number, layers: number): ServiceFindings {
   const name = `service-${String(index).padStart(3, '0')}`;
   const measured = Array.from({ length: layers }, (_, layer) => ({
     diffId: `sha256:${index}-${layer}`,
@@ -43,28 +45,8 @@ function newService(index: number, layers: number): ServiceResult {
     },
     error: undefined,
     breaches: [],
-    layerChanges: [],
+    layerChanges: diffLayers(measured, []),
     dockerfile: undefined,
-  };
-}
-
-function verdictOf(services: ServiceResult[]): Verdict {
-  const current = services.reduce((sum, service) => sum + (service.current ?? 0), 0);
-  return {
-    passed: true,
-    metric: 'uncompressed',
-    failOn: 'any',
-    services,
-    total: {
-      baseline: 0,
-      current,
-      change: current,
-      budget: undefined,
-      overBudget: false,
-      carried: 0,
-      carriedServices: 0,
-    },
-    failures: [],
   };
 }
 

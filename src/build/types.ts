@@ -1,3 +1,4 @@
+import type { BuildMethod } from '../core/model.js';
 import type { BuildSpec, Service } from '../services/types.js';
 import type { StepCount } from './progress.js';
 
@@ -12,7 +13,7 @@ export interface CacheState {
 
 /** How one service's image came to be: for the report, never for the verdict. */
 export interface BuildInfo {
-  readonly method: 'buildx' | 'engine' | 'prebuilt';
+  readonly method: BuildMethod;
   /** Wall-clock seconds of the build (or the pull of a prebuilt image). */
   readonly seconds: number;
   readonly cache: CacheState;
@@ -36,7 +37,7 @@ export interface BuiltImage {
    * it into the engine: measured from there, then deleted.
    */
   readonly ociLayout?: string | undefined;
-  readonly method: 'buildx' | 'engine' | 'prebuilt';
+  readonly method: BuildMethod;
   /** The platform it was built or pulled for, when one was asked for. */
   readonly platform: string | undefined;
   /** The final stage's base image, when the Dockerfile names one (not for prebuilt images). */

@@ -16,6 +16,8 @@ export interface LayerChange {
   readonly change: number;
   /** True when the layer comes from the base image. */
   readonly base: boolean;
+  /** 0-based position of the layer in the image; undefined for a removed layer. */
+  readonly layer: number | undefined;
 }
 
 type Layer = Pick<LayerMeasurement, 'diffId' | 'size' | 'instruction' | 'base'>;
@@ -125,11 +127,13 @@ export function diffLayers(
   const changes: LayerChange[] = [];
   for (const row of rows) {
     if (row.side === 'both') {
-      changes.push(matched(current[row.i], baseline[row.j]));
+      changes.push(matched(row.i, current[row.i], baseline[row.j]));
     } else if (row.side === 'current') {
       const bj = pairedBaseline.get(row.i);
       changes.push(
-        bj === undefined ? added(current[row.i]) : matched(current[row.i], baseline[bj]),
+        bj === undefined
+          ? added(row.i, current[row.i])
+          : matched(row.i, current[row.i], baseline[bj]),
       );
     } else if (!claimed.has(row.j)) {
       changes.push(removed(baseline[row.j]));
@@ -138,7 +142,11 @@ export function diffLayers(
   return changes;
 }
 
-function matched(layer: Layer | undefined, previous: Layer | undefined): LayerChange {
+function matched(
+  index: number,
+  layer: Layer | undefined,
+  previous: Layer | undefined,
+): LayerChange {
   const current = layer?.size ?? 0;
   const baseline = previous?.size ?? 0;
   const change = current - baseline;
@@ -150,10 +158,11 @@ function matched(layer: Layer | undefined, previous: Layer | undefined): LayerCh
     current,
     change,
     base: layer?.base ?? previous?.base ?? false,
+    layer: index,
   };
 }
 
-function added(layer: Layer | undefined): LayerChange {
+function added(index: number, layer: Layer | undefined): LayerChange {
   const size = layer?.size ?? 0;
   return {
     instruction: layer?.instruction ?? '',
@@ -162,6 +171,7 @@ function added(layer: Layer | undefined): LayerChange {
     current: size,
     change: size,
     base: layer?.base ?? false,
+    layer: index,
   };
 }
 
@@ -174,5 +184,6 @@ function removed(layer: Layer | undefined): LayerChange {
     current: undefined,
     change: -size,
     base: layer?.base ?? false,
+    layer: undefined,
   };
 }

@@ -1,5 +1,4 @@
-import type { FailOn, Status } from '../core/model.js';
-import type { Metric } from '../core/model.js';
+import type { BreachKind, FailOn, Metric, Status } from '../core/model.js';
 import type { BuildInfo } from '../build/types.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Limits } from '../services/types.js';
@@ -32,11 +31,15 @@ export type ServiceOutcome =
  * increases only with fail-on any (with fail-on budget an increase is a warning, not a breach).
  */
 export interface Breach {
-  readonly kind: 'budget' | 'increase' | 'error';
+  readonly kind: BreachKind;
   readonly reason: string;
 }
 
-export interface ServiceResult {
+/**
+ * What compare judged about one service: the numbers, the status and why. A shard report
+ * carries exactly this; everything in ServiceResult beyond it is derived again on merge.
+ */
+export interface ServiceFindings {
   readonly name: string;
   readonly status: Status;
   /** Bytes in the chosen metric; undefined when there is no baseline entry. */
@@ -55,33 +58,44 @@ export interface ServiceResult {
   /** The limits this service broke; what fails the gate among them depends on fail-on. */
   readonly breaches: readonly Breach[];
   /**
-   * The image's layers against the baseline entry's, in image order (uncompressed bytes); empty
-   * when there is no measurement, no baseline entry, or the entry lists no layers.
+   * The image's layers against the baseline entry's, in image order (uncompressed bytes). A new
+   * service has every layer `added`; empty when there is no measurement or the baseline entry
+   * lists no layers.
    */
   readonly layerChanges: readonly LayerChange[];
   /** The service's Dockerfile relative to the repository root; undefined for prebuilt images. */
   readonly dockerfile: string | undefined;
   /** How the image was built: duration, cache, cached steps. Reported, never judged. */
   readonly build?: BuildInfo | undefined;
+}
+
+/** A service's result with every fact the reports show, each derived once, here. */
+export interface ServiceResult extends ServiceFindings, BaseOwnSplit {
+  /** A breach of this service fails the gate under the run's fail-on. */
+  readonly failsGate: boolean;
+  /** Unchanged (below ignore-below) and passing: reports fold it into one collapsed list. */
+  readonly collapsed: boolean;
+}
+
+/** A service's bytes split into its base image's layers and its own. */
+export interface BaseOwnSplit {
   /**
    * Σ `layerChanges[].change` of the base-image layers, in uncompressed bytes whatever the metric
    * (layer changes are always uncompressed); undefined when `layerChanges` is empty.
    */
-  readonly baseChange?: number | undefined;
+  readonly baseChange: number | undefined;
   /** Σ `layerChanges[].change` of the service's own layers, uncompressed; as `baseChange`. */
-  readonly ownChange?: number | undefined;
+  readonly ownChange: number | undefined;
   /** Σ uncompressed sizes of the measurement's base-image layers; undefined when not measured. */
-  readonly baseSize?: number | undefined;
+  readonly baseSize: number | undefined;
   /** Σ uncompressed sizes of the measurement's own layers; undefined when not measured. */
-  readonly ownSize?: number | undefined;
+  readonly ownSize: number | undefined;
 }
 
-/** A service's bytes split into its base image's layers and its own (see ServiceResult). */
-export interface BaseOwnSplit {
-  readonly baseChange: number | undefined;
-  readonly ownChange: number | undefined;
-  readonly baseSize: number | undefined;
-  readonly ownSize: number | undefined;
+/** What one shard's report hands to the merge (`mode: report`). */
+export interface ShardReport {
+  readonly metric: Metric;
+  readonly services: readonly ServiceFindings[];
 }
 
 export interface TotalResult {
@@ -96,6 +110,8 @@ export interface TotalResult {
    */
   readonly carried: number;
   readonly carriedServices: number;
+  /** `1.2 GB is over the total budget of 1 GB by 200 MB`, when it is; the one wording of it. */
+  readonly overBudgetReason: string | undefined;
 }
 
 export interface Verdict {
@@ -106,4 +122,6 @@ export interface Verdict {
   readonly total: TotalResult;
   /** One line per failing service (and the total), each with its numbers. */
   readonly failures: readonly string[];
+  /** The services whose breaches fail the gate, in name order. */
+  readonly failedServices: readonly string[];
 }

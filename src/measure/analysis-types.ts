@@ -51,6 +51,9 @@ export interface LayerAnalysis {
   readonly largestDirectories: readonly SizedPath[];
 }
 
+/** What the file analysis finds before the hints are looked for. */
+export type FileAnalysis = Omit<ImageAnalysis, 'hints'>;
+
 export interface ImageAnalysis {
   /** Bytes of file versions that a later layer overwrote or deleted (dive's "wasted"). */
   readonly wastedBytes: number;

@@ -1,6 +1,6 @@
 import { compareCodeUnits } from '../core/text.js';
 import type {
-  ImageAnalysis,
+  FileAnalysis,
   LayerAnalysis,
   LayerFileRecord,
   SizedPath,
@@ -219,11 +219,11 @@ function findNode(root: TrieNode, segments: readonly string[]): TrieNode | undef
   return node;
 }
 
-/** Pure deep analysis of an image from its per-layer records; `hints` is left empty. */
+/** Pure deep analysis of an image from its per-layer records (the hints come after, from it). */
 export function analyseImage(
   layers: readonly (readonly LayerFileRecord[])[],
   options: AnalyseOptions = {},
-): ImageAnalysis {
+): FileAnalysis {
   const { topFiles = 10, topDirectories = 10, topWasted = 20 } = options;
   const stack = options.stack ?? stackLayers(layers);
   const wastedBytes = stack.shadowed.reduce((sum, version) => sum + version.bytes, 0);
@@ -232,7 +232,6 @@ export function analyseImage(
     efficiency: stack.totalBytes > 0 ? 1 - wastedBytes / stack.totalBytes : 1,
     wasted: topN(stack.shadowed, topWasted, compareWasted),
     layers: layers.map((records) => analyseLayer(records, topFiles, topDirectories)),
-    hints: [],
   };
 }
 

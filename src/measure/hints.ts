@@ -1,6 +1,6 @@
 import { compareCodeUnits } from '../core/text.js';
 import type { HintId } from '../core/model.js';
-import type { Hint, ImageAnalysis, LayerFileRecord, SizedPath } from './analysis-types.js';
+import type { FileAnalysis, Hint, LayerFileRecord, SizedPath } from './analysis-types.js';
 import {
   compareSized,
   normaliseRecordPath,
@@ -292,7 +292,7 @@ class HintGroup {
  */
 export function findHints(
   layers: readonly (readonly LayerFileRecord[])[],
-  analysis: ImageAnalysis,
+  analysis: FileAnalysis,
   options: HintOptions = {},
 ): Hint[] {
   if (analysis.layers.length !== layers.length) {

@@ -2,7 +2,7 @@ import { plural } from '../core/text.js';
 import { compareCodeUnits } from '../core/text.js';
 import type { Status } from '../core/model.js';
 import type { Metric } from '../core/model.js';
-import { diffLayers, type LayerChange } from '../compare/layers.js';
+import type { LayerChange } from '../compare/layers.js';
 import type { ServiceResult, Verdict } from '../compare/types.js';
 import { formatBytes, formatSignedBytes } from '../core/units.js';
 import {
@@ -11,7 +11,6 @@ import {
   changeText,
   escapeMarkdown,
   byAttention,
-  isCollapsed,
   renderHeadline,
   renderTableNotes,
   renderServiceTable,
@@ -69,8 +68,8 @@ export function commentMarker(key: string): string {
  */
 export function renderComment(verdict: Verdict, options: CommentOptions): string {
   const maxLength = options.maxLength ?? COMMENT_MAX_LENGTH;
-  const collapsed = verdict.services.filter(isCollapsed);
-  const shown = byAttention(verdict.services.filter((service) => !isCollapsed(service)));
+  const collapsed = verdict.services.filter((service) => service.collapsed);
+  const shown = byAttention(verdict.services.filter((service) => !service.collapsed));
   const details = detailBlocks(verdict, options.analyze === 'all');
 
   const head = [
@@ -213,7 +212,7 @@ function detailBlock(
   metric: Metric,
   allLayers: boolean,
 ): DetailBlock | undefined {
-  const unchanged = isCollapsed(service);
+  const unchanged = service.collapsed;
   // Unchanged services are noise by definition: only a note they carry is worth a block.
   const layers = unchanged ? [] : layersToShow(service);
   const insights = unchanged ? '' : renderInsights(service, { allLayers });
@@ -239,15 +238,9 @@ function detailBlock(
   };
 }
 
-/** The changed layers; for a service without a baseline, all its layers (each one is new). */
+/** The changed layers; for a new service, all its layers (each one is added). */
 function layersToShow(service: ServiceResult): readonly LayerChange[] {
-  const changes =
-    service.layerChanges.length === 0 &&
-    service.baseline === undefined &&
-    service.measurement !== undefined
-      ? diffLayers(service.measurement.layers, [])
-      : service.layerChanges;
-  return changes.filter((layer) => layer.kind !== 'unchanged');
+  return service.layerChanges.filter((layer) => layer.kind !== 'unchanged');
 }
 
 function summaryText(service: ServiceResult, changedLayers: number): string {
@@ -266,7 +259,9 @@ function summaryText(service: ServiceResult, changedLayers: number): string {
     );
   }
   if (changedLayers > 0) {
-    const what = service.layerChanges.length === 0 ? 'layer' : 'changed layer';
+    // A new service's layers are all added: each is a layer, not a change to one.
+    const isNew = service.layerChanges.every((layer) => layer.kind === 'added');
+    const what = isNew ? 'layer' : 'changed layer';
     parts.push(`${changedLayers} ${plural(changedLayers, what)}`);
   }
   return parts.join(', ');
@@ -318,9 +313,8 @@ function mainTable(shown: readonly ServiceResult[], verdict: Verdict, rows: numb
 }
 
 function totalLine(verdict: Verdict): string | undefined {
-  const { total } = verdict;
-  if (!total.overBudget || total.budget === undefined) return undefined;
-  return `${STATUS_EMOJI.fail} **Total**: ${formatBytes(total.current)} is over the total budget of ${formatBytes(total.budget)} by ${formatBytes(total.current - total.budget)}`;
+  const reason = verdict.total.overBudgetReason;
+  return reason === undefined ? undefined : `${STATUS_EMOJI.fail} **Total**: ${reason}`;
 }
 
 function unchangedBlock(collapsed: readonly ServiceResult[], form: UnchangedForm): string {

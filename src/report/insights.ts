@@ -67,20 +67,11 @@ function largestFiles(
 ): string[] {
   const analysis = measurement.analysis;
   if (!analysis) return [];
-  const grown = new Set<number>();
-  for (const change of service.layerChanges) {
-    if (change.change <= 0 || change.current === undefined) continue;
-    const index = measurement.layers.findIndex(
-      (layer, position) =>
-        !grown.has(position) &&
-        layer.instruction === change.instruction &&
-        layer.size === change.current,
-    );
-    if (index !== -1) grown.add(index);
-  }
-  // A new service has no baseline to grow from: its layers are all it adds.
-  const showAll = options.allLayers || service.baseline === undefined;
-  const indexes = showAll ? measurement.layers.map((_, index) => index) : [...grown];
+  // A new service's layers are all `added`: they are all it adds.
+  const grown = service.layerChanges.flatMap((change) =>
+    change.change > 0 && change.layer !== undefined ? [change.layer] : [],
+  );
+  const indexes = options.allLayers ? measurement.layers.map((_, index) => index) : grown;
   const lines: string[] = [];
   for (const index of indexes.sort((a, b) => a - b)) {
     const files = analysis.layers[index]?.largestFiles.slice(0, FILES_PER_LAYER) ?? [];

@@ -9,8 +9,9 @@ import {
   STATUSES,
 } from '../core/model.js';
 import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
-import type { ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
 import {
+  type JsonAnalysis,
+  type JsonSizedPath,
   type JsonBuild,
   type JsonImage,
   type JsonReport,
@@ -98,6 +99,7 @@ function parseService(service: ObjectReader): JsonServiceReport {
         current: layer.nullable('current', (value, key) => read.bytes(value, key)),
         change: layer.integer('change'),
         base: layer.boolean('base'),
+        layer: layer.optional('layer', (value, key) => read.integer(value, key)) ?? null,
       };
     }),
   };
@@ -155,8 +157,8 @@ function repositoryPath(value: string, key: string, read: DocumentReader): strin
   return value;
 }
 
-function parseAnalysis(analysis: ObjectReader): ImageAnalysis {
-  const sizedPaths = (owner: ObjectReader, name: string): SizedPath[] =>
+function parseAnalysis(analysis: ObjectReader): JsonAnalysis {
+  const sizedPaths = (owner: ObjectReader, name: string): JsonSizedPath[] =>
     owner.list(name, (item) => {
       const entry = item.asObject();
       return { path: entry.string('path'), bytes: entry.bytes('bytes') };

@@ -1,7 +1,12 @@
-import type { FailOn, LayerChangeKind, Status } from '../core/model.js';
-import type { Metric } from '../core/model.js';
-import type { Breach } from '../compare/types.js';
-import type { ImageAnalysis } from '../measure/analysis-types.js';
+import type {
+  BreachKind,
+  BuildMethod,
+  FailOn,
+  HintId,
+  LayerChangeKind,
+  Metric,
+  Status,
+} from '../core/model.js';
 
 /**
  * The JSON report file (output `report`), version 1. A public interface: add fields freely,
@@ -73,14 +78,17 @@ export interface JsonServiceReport {
    * fail the gate unless fail-on is never, `increase` only with fail-on any.
    */
   readonly breaches: readonly JsonBreach[];
-  /** Layers against the baseline's, in image order, uncompressed bytes; empty without a baseline. */
+  /**
+   * Layers against the baseline's, in image order, uncompressed bytes. A new service lists every
+   * layer as added; empty when not measured or the baseline entry lists no layers.
+   */
   readonly layerChanges: readonly JsonLayerChange[];
   /** How the image was built; null for a removed service (and in reports from before it). */
   readonly build: JsonBuild | null;
 }
 
 export interface JsonBuild {
-  readonly method: 'buildx' | 'engine' | 'prebuilt';
+  readonly method: BuildMethod;
   /** Wall-clock seconds, one decimal. */
   readonly seconds: number;
   readonly cache: { readonly on: boolean; readonly note: string };
@@ -89,7 +97,7 @@ export interface JsonBuild {
 }
 
 export interface JsonBreach {
-  readonly kind: Breach['kind'];
+  readonly kind: BreachKind;
   readonly reason: string;
 }
 
@@ -102,6 +110,11 @@ export interface JsonLayerChange {
   readonly current: number | null;
   readonly change: number;
   readonly base: boolean;
+  /**
+   * 0-based position of the layer in `image.layers`; null for a removed layer. Added after
+   * version 1 first shipped: a reader treats a missing key as unknown.
+   */
+  readonly layer: number | null;
 }
 
 export interface JsonImage {
@@ -118,7 +131,50 @@ export interface JsonImage {
   /** In image order, base layers first. */
   readonly layers: readonly JsonLayer[];
   /** Files, waste and hints; null when `analyze: none`. */
-  readonly analysis: ImageAnalysis | null;
+  readonly analysis: JsonAnalysis | null;
+}
+
+/** The deep file analysis of an image (`analyze: auto` or `all`). */
+export interface JsonAnalysis {
+  /** Bytes of file versions that a later layer overwrote or deleted. */
+  readonly wastedBytes: number;
+  /** 1 − wasted / Σ layer sizes, from 0 to 1. */
+  readonly efficiency: number;
+  /** The largest overwritten or deleted file versions. */
+  readonly wasted: readonly JsonWastedFile[];
+  /** One per layer, in image order. */
+  readonly layers: readonly JsonLayerFiles[];
+  readonly hints: readonly JsonHint[];
+}
+
+export interface JsonSizedPath {
+  /** Path inside the image, without a leading `/`. */
+  readonly path: string;
+  readonly bytes: number;
+}
+
+export interface JsonWastedFile extends JsonSizedPath {
+  /** 0-based index of the layer that added the shadowed version. */
+  readonly addedInLayer: number;
+  /** 0-based index of the layer that overwrote or deleted it. */
+  readonly removedInLayer: number;
+  readonly how: 'overwritten' | 'deleted';
+}
+
+export interface JsonLayerFiles {
+  readonly largestFiles: readonly JsonSizedPath[];
+  /** Folders by the bytes this layer adds below them, nested ones included. */
+  readonly largestDirectories: readonly JsonSizedPath[];
+}
+
+export interface JsonHint {
+  readonly id: HintId;
+  readonly title: string;
+  readonly bytes: number;
+  readonly fix: string;
+  readonly examples: readonly JsonSizedPath[];
+  /** 0-based layer indexes where the bytes are. */
+  readonly layers: readonly number[];
 }
 
 export interface JsonLayer {

@@ -1,5 +1,12 @@
 import type { ServiceResult, Verdict } from '../compare/types.js';
-import type { JsonReport, JsonReportMeta, JsonServiceReport } from './json-report-schema.js';
+import type { ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
+import type {
+  JsonAnalysis,
+  JsonReport,
+  JsonReportMeta,
+  JsonServiceReport,
+  JsonSizedPath,
+} from './json-report-schema.js';
 
 export type * from './json-report-schema.js';
 export { parseJsonReport } from './json-report-reader.js';
@@ -65,6 +72,7 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
       current: layer.current ?? null,
       change: layer.change,
       base: layer.base,
+      layer: layer.layer ?? null,
     })),
     image:
       measurement === undefined
@@ -83,7 +91,34 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
               instruction: layer.instruction,
               base: layer.base,
             })),
-            analysis: measurement.analysis ?? null,
+            analysis: measurement.analysis ? analysisReport(measurement.analysis) : null,
           },
+  };
+}
+
+function analysisReport(analysis: ImageAnalysis): JsonAnalysis {
+  const sized = (entry: SizedPath): JsonSizedPath => ({ path: entry.path, bytes: entry.bytes });
+  return {
+    wastedBytes: analysis.wastedBytes,
+    efficiency: analysis.efficiency,
+    wasted: analysis.wasted.map((file) => ({
+      path: file.path,
+      bytes: file.bytes,
+      addedInLayer: file.addedInLayer,
+      removedInLayer: file.removedInLayer,
+      how: file.how,
+    })),
+    layers: analysis.layers.map((layer) => ({
+      largestFiles: layer.largestFiles.map(sized),
+      largestDirectories: layer.largestDirectories.map(sized),
+    })),
+    hints: analysis.hints.map((hint) => ({
+      id: hint.id,
+      title: hint.title,
+      bytes: hint.bytes,
+      fix: hint.fix,
+      examples: hint.examples.map(sized),
+      layers: [...hint.layers],
+    })),
   };
 }

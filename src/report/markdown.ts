@@ -77,8 +77,8 @@ export function escapeMarkdown(text: string): string {
  */
 export function renderMarkdown(verdict: Verdict, options: MarkdownOptions = {}): string {
   const title = escapeMarkdown(options.title ?? 'Image sizes');
-  const collapsed = verdict.services.filter(isCollapsed);
-  const shown = byAttention(verdict.services.filter((service) => !isCollapsed(service)));
+  const collapsed = verdict.services.filter((service) => service.collapsed);
+  const shown = byAttention(verdict.services.filter((service) => !service.collapsed));
 
   const blocks: string[] = [`## ${renderHeadline(verdict, title)}`];
   const tableNotes = renderTableNotes(verdict);
@@ -201,7 +201,7 @@ export function renderTerminalReasons(verdict: Verdict): string {
  */
 export function renderTerminalHints(verdict: Verdict, all: boolean): string {
   return verdict.services
-    .filter((service) => all || !isCollapsed(service))
+    .filter((service) => all || !service.collapsed)
     .flatMap((service) =>
       (service.measurement?.analysis?.hints ?? []).map(
         (hint) =>
@@ -249,11 +249,6 @@ export function renderHeadline(verdict: Verdict, title: string): string {
   const warnings = warned.length > 0 ? `, ${warned.length} with warnings` : '';
   const emoji = !verdict.passed ? '❌' : warned.length > 0 ? '⚠️' : '✅';
   return `${emoji} ${title}: ${within}${warnings} — ${totalText}`;
-}
-
-/** Unchanged (below ignore-below) and passing: shown only in the collapsed table. */
-export function isCollapsed(service: ServiceResult): boolean {
-  return service.unchanged && service.status === 'pass';
 }
 
 function markdownServiceRow(service: ServiceResult): string {
@@ -325,12 +320,8 @@ function reasonItems(verdict: Verdict): string[] {
           .map(escapeMarkdown)
           .join('; ')}`,
     );
-  const { total } = verdict;
-  if (total.overBudget && total.budget !== undefined) {
-    items.push(
-      `- ❌ **Total**: ${formatBytes(total.current)} is over the total budget of ${formatBytes(total.budget)} by ${formatBytes(total.current - total.budget)}`,
-    );
-  }
+  const reason = verdict.total.overBudgetReason;
+  if (reason !== undefined) items.push(`- ❌ **Total**: ${reason}`);
   return items;
 }
 

@@ -5,7 +5,6 @@ import type { Log } from '../log.js';
 import { commentMarker, renderComment } from './comment.js';
 import { createGitHubClient, findStickyComment, postComment } from './github.js';
 import type { JsonPullRequest } from './json-report.js';
-import { isCollapsed } from './markdown.js';
 import { resolveCommentTarget, type EventContext } from './pull-request-target.js';
 
 export interface CommentSettings {
@@ -74,7 +73,7 @@ async function publish(
   const worthSaying =
     settings.policy === 'always' ||
     verdict.total.overBudget ||
-    verdict.services.some((service) => !isCollapsed(service));
+    verdict.services.some((service) => !service.collapsed);
   if (!worthSaying) {
     // Nothing changed: leave the pull request alone, but never leave stale numbers behind.
     const existing = await findStickyComment(client, commentTarget, marker);

@@ -1,0 +1,80 @@
+import { InputError } from '../core/errors.js';
+import type { FailOn } from '../core/model.js';
+import { unmeasuredService } from './compare.js';
+import { duplicateShardReason, missingShardReason } from './reasons.js';
+import type { ServiceFindings, ShardReport, Verdict } from './types.js';
+import { finishVerdict } from './verdict.js';
+
+export interface MergeOptions {
+  readonly totalBudget?: number | undefined;
+  readonly failOn: FailOn;
+  /**
+   * Every service the repository knows (the baseline's, with their baseline bytes in the
+   * reports' metric, and the config's or compose file's): one that no report covers is
+   * `missing`, counted at its baseline size in the total.
+   */
+  readonly knownServices?: ReadonlyMap<string, number | undefined> | undefined;
+  /** Names for the reports in messages (their file paths), in the order of `shards`. */
+  readonly reportNames?: readonly string[] | undefined;
+}
+
+/**
+ * One verdict from the reports of several shards (`mode: report`), derived as a single run
+ * derives it: statuses and reasons are the shards' own (so shards and the merge should share
+ * fail-on), while the total, the failure lines and every derived fact are made again from the
+ * findings under `failOn`. A service in two reports is an error naming both; every report must
+ * use the same metric (an InputError names the first that does not).
+ */
+export function mergeShardReports(shards: readonly ShardReport[], options: MergeOptions): Verdict {
+  const [first] = shards;
+  if (first === undefined) throw new Error('mergeShardReports needs at least one report');
+  const byName = new Map<string, ServiceFindings>();
+  const shardOf = new Map<string, number>();
+  const nameOf = (index: number): string => options.reportNames?.[index] ?? `report ${index + 1}`;
+  shards.forEach((shard, index) => {
+    if (shard.metric !== first.metric) {
+      throw new InputError(
+        `report ${index + 1} of ${shards.length}`,
+        'metric',
+        shard.metric,
+        `differs from the first report's metric ("${first.metric}"); every shard must measure the same metric`,
+      );
+    }
+    for (const service of shard.services) {
+      const earlier = shardOf.get(service.name);
+      if (earlier !== undefined) {
+        const reason = duplicateShardReason(nameOf(earlier), nameOf(index));
+        byName.set(
+          service.name,
+          unmeasuredService({
+            name: service.name,
+            status: 'error',
+            baseline: undefined,
+            budget: undefined,
+            reason,
+          }),
+        );
+        continue;
+      }
+      shardOf.set(service.name, index);
+      byName.set(service.name, service);
+    }
+  });
+  const carriedSizes: number[] = [];
+  for (const [name, baseline] of options.knownServices ?? []) {
+    if (byName.has(name)) continue;
+    const reason = missingShardReason(shards.length);
+    byName.set(
+      name,
+      unmeasuredService({ name, status: 'missing', baseline, budget: undefined, reason }),
+    );
+    if (baseline !== undefined) carriedSizes.push(baseline);
+  }
+  return finishVerdict({
+    findings: [...byName.values()],
+    metric: first.metric,
+    failOn: options.failOn,
+    totalBudget: options.totalBudget,
+    carriedSizes,
+  });
+}

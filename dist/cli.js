@@ -24,7 +24,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-WCE4QKZX.js";
+} from "./chunk-7GAT5S5U.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -38,7 +38,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-WCE4QKZX.js";
+} from "./chunk-7GAT5S5U.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21798,6 +21798,49 @@ function collapse(text) {
   return text.replace(/\s+/g, " ").trim();
 }
 
+// src/report/escape.ts
+function codeBlock(text) {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (match) => match[0].length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}
+${text.replace(/\r\n?/g, "\n").trimEnd()}
+${fence}`;
+}
+function safeUrl(url) {
+  return Array.from(
+    url.trim(),
+    (character) => /^[A-Za-z0-9\-._~:/?#@!$&*+,;=%]$/.test(character) ? character : percentEncode(character)
+  ).join("");
+}
+var HTML_ESCAPES = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+  "`": "&#96;",
+  "[": "&#91;",
+  "]": "&#93;",
+  "|": "&#124;",
+  "@": "@&#8203;",
+  "#": "#&#8203;"
+};
+var HTML_UNSAFE_WHITESPACE = /\r\n|[\u0000-\u001F\u007F-\u009F]/g;
+function escapeHtml(text) {
+  return text.replace(HTML_UNSAFE_WHITESPACE, " ").replace(/[&<>"'`[\]|@]|#(?=\d)/g, (match) => HTML_ESCAPES[match] ?? match);
+}
+function percentEncode(character) {
+  return Array.from(
+    new TextEncoder().encode(character),
+    (byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+  ).join("");
+}
+function cutToLength(text, maxLength) {
+  let cut = text.slice(0, Math.max(0, maxLength));
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut;
+}
+
 // src/report/insights.ts
 var FILES_PER_LAYER = 5;
 var WASTED_SHOWN = 3;
@@ -22101,47 +22144,6 @@ function trimmedNote(details, state, shownCount) {
   const subject = [`${first.charAt(0).toUpperCase()}${first.slice(1)}`, ...parts.slice(1)];
   const verb = parts.length === 1 && state.unchanged !== "table" ? "was" : "were";
   return `${subject.join(" and ")} ${verb} trimmed to fit GitHub's comment limit; the job summary has everything.`;
-}
-function codeBlock(text) {
-  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (match) => match[0].length));
-  const fence = "`".repeat(Math.max(3, longest + 1));
-  return `${fence}
-${text.replace(/\r\n?/g, "\n").trimEnd()}
-${fence}`;
-}
-function safeUrl(url) {
-  return Array.from(
-    url.trim(),
-    (character) => /^[A-Za-z0-9\-._~:/?#@!$&*+,;=%]$/.test(character) ? character : percentEncode(character)
-  ).join("");
-}
-var HTML_ESCAPES = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-  "`": "&#96;",
-  "[": "&#91;",
-  "]": "&#93;",
-  "|": "&#124;",
-  "@": "@&#8203;",
-  "#": "#&#8203;"
-};
-var HTML_UNSAFE_WHITESPACE = /\r\n|[\u0000-\u001F\u007F-\u009F]/g;
-function escapeHtml(text) {
-  return text.replace(HTML_UNSAFE_WHITESPACE, " ").replace(/[&<>"'`[\]|@]|#(?=\d)/g, (match) => HTML_ESCAPES[match] ?? match);
-}
-function percentEncode(character) {
-  return Array.from(
-    new TextEncoder().encode(character),
-    (byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
-  ).join("");
-}
-function cutToLength(text, maxLength) {
-  let cut = text.slice(0, Math.max(0, maxLength));
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return cut;
 }
 
 // node_modules/@actions/github/lib/context.js
@@ -26613,6 +26615,62 @@ function throttling(octokit, octokitOptions) {
 throttling.VERSION = VERSION8;
 throttling.triggersNotification = triggersNotification;
 
+// src/report/github-errors.ts
+function describeCommentError(error2, target, options = {}) {
+  const prefix = "Could not post the pull request comment:";
+  const where = `#${String(target.issueNumber)} in ${target.owner}/${target.repo}`;
+  const failure = readRequestError(error2);
+  if (failure === void 0) return `${prefix} ${oneLine(errorMessage(error2))}`;
+  const { status, message, headers, answered } = failure;
+  const detail = message === "" ? `HTTP ${String(status)}` : `HTTP ${String(status)}: ${message}`;
+  const rateLimited = status === 429 || status === 403 && (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(message));
+  if (rateLimited) {
+    return `${prefix} GitHub API rate limit exceeded (${detail}); the comment is skipped, the report is in the job summary.`;
+  }
+  if (!answered) {
+    return /abort|timeout|timed out/i.test(message) ? `${prefix} GitHub API unavailable after retries: no answer in time (${message}).` : `${prefix} GitHub API unavailable after retries (network error: ${message}).`;
+  }
+  if (status >= 500) {
+    return `${prefix} GitHub API unavailable after retries (${detail}).`;
+  }
+  switch (status) {
+    case 401:
+      return `${prefix} the token was rejected (${detail}); check the \`github-token\` input.`;
+    case 403:
+      return options.isFork === true ? `${prefix} pull requests from forks get a read-only token (${detail}). The report is in the job summary and the \`markdown\` output; to comment on fork pull requests, post it from a trusted \`workflow_run\` workflow with \`mode: report\`.` : `${prefix} the token may not write to pull requests (${detail}). Add \`permissions: pull-requests: write\` to the job; for pull requests from forks the token is always read-only, so post from a \`workflow_run\` workflow with \`mode: report\` instead.`;
+    case 404:
+      return `${prefix} pull request ${where} was not found, or the token cannot see the repository (${detail}).`;
+    case 422:
+      return `${prefix} GitHub rejected the comment (${detail}).`;
+    default:
+      return `${prefix} unexpected answer from the GitHub API (${detail}).`;
+  }
+}
+function readRequestError(error2) {
+  if (!isObject(error2)) return void 0;
+  const status = error2["status"];
+  if (typeof status !== "number") return void 0;
+  const response = error2["response"];
+  const headers = {};
+  let message = stringMember(error2, "message") ?? "";
+  if (isObject(response)) {
+    const rawHeaders = response["headers"];
+    if (isObject(rawHeaders)) {
+      for (const [name, value] of Object.entries(rawHeaders)) {
+        if (typeof value === "string") headers[name.toLowerCase()] = value;
+      }
+    }
+    const data = response["data"];
+    const apiMessage = isObject(data) ? stringMember(data, "message") : void 0;
+    if (apiMessage !== void 0) message = apiMessage;
+  }
+  return { status, message: oneLine(message), headers, answered: isObject(response) };
+}
+function oneLine(text) {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
+}
+
 // src/report/github.ts
 var MAX_RATE_LIMIT_WAIT_SECONDS = 60;
 var DEFAULT_RETRIES = 2;
@@ -26777,60 +26835,6 @@ async function verifyPullRequestHead(client, repository, number, head) {
     isFork: headRepository === void 0 || headRepository.toLowerCase() !== baseRepository.toLowerCase(),
     headSha: data.head.sha
   };
-}
-function describeCommentError(error2, target, options = {}) {
-  const prefix = "Could not post the pull request comment:";
-  const where = `#${String(target.issueNumber)} in ${target.owner}/${target.repo}`;
-  const failure = readRequestError(error2);
-  if (failure === void 0) return `${prefix} ${oneLine(errorMessage(error2))}`;
-  const { status, message, headers, answered } = failure;
-  const detail = message === "" ? `HTTP ${String(status)}` : `HTTP ${String(status)}: ${message}`;
-  const rateLimited = status === 429 || status === 403 && (headers["x-ratelimit-remaining"] === "0" || /rate limit/i.test(message));
-  if (rateLimited) {
-    return `${prefix} GitHub API rate limit exceeded (${detail}); the comment is skipped, the report is in the job summary.`;
-  }
-  if (!answered) {
-    return /abort|timeout|timed out/i.test(message) ? `${prefix} GitHub API unavailable after retries: no answer in time (${message}).` : `${prefix} GitHub API unavailable after retries (network error: ${message}).`;
-  }
-  if (status >= 500) {
-    return `${prefix} GitHub API unavailable after retries (${detail}).`;
-  }
-  switch (status) {
-    case 401:
-      return `${prefix} the token was rejected (${detail}); check the \`github-token\` input.`;
-    case 403:
-      return options.isFork === true ? `${prefix} pull requests from forks get a read-only token (${detail}). The report is in the job summary and the \`markdown\` output; to comment on fork pull requests, post it from a trusted \`workflow_run\` workflow with \`mode: report\`.` : `${prefix} the token may not write to pull requests (${detail}). Add \`permissions: pull-requests: write\` to the job; for pull requests from forks the token is always read-only, so post from a \`workflow_run\` workflow with \`mode: report\` instead.`;
-    case 404:
-      return `${prefix} pull request ${where} was not found, or the token cannot see the repository (${detail}).`;
-    case 422:
-      return `${prefix} GitHub rejected the comment (${detail}).`;
-    default:
-      return `${prefix} unexpected answer from the GitHub API (${detail}).`;
-  }
-}
-function readRequestError(error2) {
-  if (!isObject(error2)) return void 0;
-  const status = error2["status"];
-  if (typeof status !== "number") return void 0;
-  const response = error2["response"];
-  const headers = {};
-  let message = stringMember(error2, "message") ?? "";
-  if (isObject(response)) {
-    const rawHeaders = response["headers"];
-    if (isObject(rawHeaders)) {
-      for (const [name, value] of Object.entries(rawHeaders)) {
-        if (typeof value === "string") headers[name.toLowerCase()] = value;
-      }
-    }
-    const data = response["data"];
-    const apiMessage = isObject(data) ? stringMember(data, "message") : void 0;
-    if (apiMessage !== void 0) message = apiMessage;
-  }
-  return { status, message: oneLine(message), headers, answered: isObject(response) };
-}
-function oneLine(text) {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat;
 }
 function sameText(left, right) {
   return left.replace(/\r\n/g, "\n") === right.replace(/\r\n/g, "\n");

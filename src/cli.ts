@@ -16,7 +16,7 @@ import {
 import { renderBuildsTerminal } from './report/builds.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
 import { buildJsonReport } from './report/json-report.js';
-import { mergeReportFiles } from './report/report-files.js';
+import { mergeReportFiles } from './merge-reports.js';
 import { writeJsonReport } from './report/write-report.js';
 
 const USAGE = `Usage: image-size-gate <check|update|report> [options]

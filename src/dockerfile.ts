@@ -103,3 +103,12 @@ function substitute(text: string, args: Readonly<Record<string, string>>): strin
 function unquote(value: string): string {
   return value.replace(/^(["'])(.*)\1$/, '$2');
 }
+
+// The classic builder names copied content by hash (`COPY file:4f1c…e2 in /app`): the hash
+// changes with the content, the step does not.
+const CONTENT_HASH = /\b(file|dir|multi):[0-9a-f]{64}\b/g;
+
+/** The instruction text layers are matched by: whitespace collapsed, content hashes elided. */
+export function comparableInstruction(instruction: string): string {
+  return instruction.replace(/\s+/g, ' ').trim().replace(CONTENT_HASH, '$1:…');
+}

@@ -13,7 +13,7 @@ import { buildJsonReport, type JsonPullRequest } from './report/json-report.js';
 import { publishComment } from './report/publish-comment.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
 import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
-import { mergeReportFiles } from './report/report-files.js';
+import { mergeReportFiles } from './merge-reports.js';
 import { renderSummary } from './report/summary.js';
 import { writeJsonReport } from './report/write-report.js';
 

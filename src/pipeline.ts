@@ -25,7 +25,7 @@ import { measureEngineImage } from './measure/engine.js';
 import { measureOciLayoutDirectory, type MeasureOptions } from './measure/image-content.js';
 import type { ImageMeasurement } from './measure/types.js';
 import { loadServices, type LoadServicesOptions } from './services/load.js';
-import type { RepositoryServices } from './report/report-files.js';
+import type { RepositoryServices } from './merge-reports.js';
 import type { Service } from './services/types.js';
 import { formatBytes } from './core/units.js';
 

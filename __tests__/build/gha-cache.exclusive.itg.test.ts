@@ -1,9 +1,9 @@
+import { MemoryLog } from '../support/memory-log.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseInputs } from '../../src/inputs.js';
-import { MemoryLog } from '../../src/log.js';
 import { runGate, type GateRun } from '../../src/pipeline.js';
 import { DEBIAN_BASE, tempDirectory } from '../support/engine.js';
 import { engine26OrSkip, type TestEngine } from '../support/engines.js';

@@ -1,3 +1,4 @@
+import { entry, limits } from '../support/fixtures.js';
 import type { FailOn, Status } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
@@ -10,16 +11,6 @@ import type { ImageMeasurement } from '../../src/measure/types.js';
 import type { Limits } from '../../src/services/types.js';
 
 const MB = 1_000_000;
-
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return {
-    budget: undefined,
-    maxIncrease: { kind: 'percent', percent: 10 },
-    warnIncrease: undefined,
-    ignoreBelow: MB,
-    ...overrides,
-  };
-}
 
 function measurement(size: number, compressed?: number): ImageMeasurement {
   return {
@@ -38,10 +29,6 @@ function measured(
   compressed?: number,
 ): ServiceOutcome {
   return { name, limits: serviceLimits, measurement: measurement(size, compressed) };
-}
-
-function entry(size: number, compressed?: number): BaselineEntry {
-  return { size, ...(compressed === undefined ? {} : { compressed }), layers: [] };
 }
 
 function baselineOf(services: Record<string, BaselineEntry>): Baseline {

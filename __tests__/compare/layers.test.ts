@@ -1,7 +1,8 @@
+import { comparableInstruction } from '../../src/dockerfile.js';
 import type { LayerChangeKind } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
-import { diffLayers, comparableInstruction } from '../../src/compare/layers.js';
+import { diffLayers } from '../../src/compare/layers.js';
 import type { LayerMeasurement } from '../../src/measure/types.js';
 
 const MB = 1_000_000;

@@ -1,10 +1,10 @@
+import { MemoryLog } from '../support/memory-log.js';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { describe, expect, test } from 'vitest';
 import { execCommand } from '../../src/exec.js';
 import { parseInputs } from '../../src/inputs.js';
-import { MemoryLog } from '../../src/log.js';
 import { runGate } from '../../src/pipeline.js';
 import { tempDirectory } from '../support/engine.js';
 

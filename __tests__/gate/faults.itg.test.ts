@@ -1,3 +1,4 @@
+import { MemoryLog } from '../support/memory-log.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -6,7 +7,6 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseInputs } from '../../src/inputs.js';
-import { MemoryLog } from '../../src/log.js';
 import { runGate } from '../../src/pipeline.js';
 import { repositoryRoot } from '../support/action-runner.js';
 import { DEBIAN_BASE, engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';

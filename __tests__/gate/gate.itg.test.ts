@@ -1,10 +1,10 @@
+import { MemoryLog } from '../support/memory-log.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { parseInputs } from '../../src/inputs.js';
-import { MemoryLog } from '../../src/log.js';
 import { runGate, type GateRun } from '../../src/pipeline.js';
 import { renderComment } from '../../src/report/comment.js';
 import { renderMarkdown } from '../../src/report/markdown.js';

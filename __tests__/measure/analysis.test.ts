@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { LayerFileRecord, WastedFile } from '../../src/measure/analysis-types.js';
-import { analyseImage, finalFileSet, topN } from '../../src/measure/analysis.js';
+import { analyseImage, stackLayers, topN } from '../../src/measure/analysis.js';
 
 const MB = 1_000_000;
 
@@ -32,8 +32,8 @@ function totalOf(layers: readonly (readonly LayerFileRecord[])[]): number {
 }
 
 function finalPaths(layers: readonly (readonly LayerFileRecord[])[]): string[] {
-  return finalFileSet(layers)
-    .map((final) => `${final.path}@${final.layer}:${final.size}`)
+  return stackLayers(layers)
+    .finalFiles.map((final) => `${final.path}@${final.layer}:${final.size}`)
     .sort();
 }
 
@@ -285,6 +285,6 @@ describe('analyseImage: scale', () => {
     expect(analysis.wastedBytes).toBe(500 * perDirectory + 200 * perDirectory);
     expect(analysis.layers[0]?.largestDirectories[0]?.path).toBe('usr');
     expect(analysis.layers[3]?.largestDirectories[0]).toEqual({ path: 'opt', bytes: 500_000 });
-    expect(finalFileSet(layers)).toHaveLength(800 * 99 + 50_000);
+    expect(stackLayers(layers).finalFiles).toHaveLength(800 * 99 + 50_000);
   });
 });

@@ -1,10 +1,10 @@
+import { MemoryLog } from '../support/memory-log.js';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tarStream from 'tar-stream';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceResult } from '../../src/compare/types.js';
 import { parseInputs } from '../../src/inputs.js';
-import { MemoryLog } from '../../src/log.js';
 import { runGate, type GateRun } from '../../src/pipeline.js';
 import {
   countWithTarStream,

@@ -6,7 +6,6 @@ import {
   DEFAULT_GZIP_BLOCK_BYTES,
   GZIP_FRAMING_BYTES,
   GzipSizeEstimator,
-  gzipSizeOf,
   type GzipSizeEstimatorOptions,
 } from '../../src/measure/gzip-size.js';
 
@@ -265,3 +264,13 @@ describe('GzipSizeEstimator: mechanics', () => {
     await expect(estimator.write(Buffer.from('d'))).rejects.toThrow(/after finish/);
   });
 });
+
+/** The estimated `gzip -6` size of a whole stream (see {@link GzipSizeEstimator}). */
+async function gzipSizeOf(
+  stream: AsyncIterable<Buffer>,
+  options: GzipSizeEstimatorOptions = {},
+): Promise<number> {
+  const estimator = new GzipSizeEstimator(options);
+  for await (const chunk of stream) await estimator.write(chunk);
+  return estimator.finish();
+}

@@ -1,3 +1,4 @@
+import { readTar } from '../support/tar.js';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,7 +9,6 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { buildWithEngine } from '../../src/build/engine.js';
 import { measureEngineImage } from '../../src/measure/engine.js';
 import { measureImageArchive, measureOciLayoutDirectory } from '../../src/measure/image-content.js';
-import { readTar } from '../../src/measure/tar-reader.js';
 import {
   DEBIAN_BASE,
   engineOrSkip,

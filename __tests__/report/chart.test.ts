@@ -1,28 +1,19 @@
+import { limits } from '../support/fixtures.js';
 import type { Metric } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
 import type { BaselineEntry } from '../../src/baseline/types.js';
 import { compare } from '../../src/compare/compare.js';
 import type { ServiceOutcome, Verdict } from '../../src/compare/types.js';
-import type { Limits } from '../../src/services/types.js';
 import { chartLabel, MAX_CHART_SERVICES, renderSizeChart } from '../../src/report/chart.js';
 import { renderMarkdown, renderTerminalTable } from '../../src/report/markdown.js';
 
 const MB = 1_000_000;
 
-function limits(budget?: number): Limits {
-  return {
-    budget,
-    maxIncrease: { kind: 'percent', percent: 10 },
-    warnIncrease: undefined,
-    ignoreBelow: MB,
-  };
-}
-
 function measured(name: string, size: number, budget?: number): ServiceOutcome {
   return {
     name,
-    limits: limits(budget),
+    limits: limits({ budget }),
     measurement: {
       imageId: `sha256:${name}`,
       size,

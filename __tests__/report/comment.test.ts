@@ -1,3 +1,4 @@
+import { limits as defaultLimits } from '../support/fixtures.js';
 import type { FailOn } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
@@ -16,14 +17,9 @@ const OPTIONS = { key: '', refreshHint: HINT, runUrl: RUN_URL };
 /** `[instruction, MB, base?, diffId?]`; the diffId defaults to one per instruction and size. */
 type LayerSpec = readonly [string, number, boolean?, string?];
 
+/** These reports show warnings: every service warns from 5% up. */
 function limits(overrides: Partial<Limits> = {}): Limits {
-  return {
-    budget: undefined,
-    maxIncrease: { kind: 'percent', percent: 10 },
-    warnIncrease: { kind: 'percent', percent: 5 },
-    ignoreBelow: MB,
-    ...overrides,
-  };
+  return defaultLimits({ warnIncrease: { kind: 'percent', percent: 5 }, ...overrides });
 }
 
 function image(specs: readonly LayerSpec[]): ImageMeasurement {

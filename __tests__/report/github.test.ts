@@ -1,3 +1,4 @@
+import { MemoryLog } from '../support/memory-log.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { commentMarker } from '../../src/report/comment.js';
 import {
@@ -11,7 +12,6 @@ import {
   type GitHubClient,
   type GitHubClientOptions,
 } from '../../src/report/github.js';
-import { MemoryLog } from '../../src/log.js';
 import {
   primaryRateLimit,
   secondaryRateLimit,

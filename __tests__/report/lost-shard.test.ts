@@ -1,3 +1,4 @@
+import { limits } from '../support/fixtures.js';
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -15,12 +16,7 @@ const NAMES = Array.from({ length: 100 }, (_, index) => `svc-${String(index).pad
 function measured(name: string): ServiceOutcome {
   return {
     name,
-    limits: {
-      budget: undefined,
-      maxIncrease: { kind: 'percent', percent: 10 },
-      warnIncrease: undefined,
-      ignoreBelow: MB,
-    },
+    limits: limits(),
     measurement: {
       imageId: `sha256:${name}`,
       size: MB,

@@ -1,6 +1,6 @@
+import { interpolate } from '../../src/services/interpolate.js';
 import { describe, expect, it } from 'vitest';
 import {
-  interpolate,
   mergeComposeFiles,
   parseComposeFile,
   type ComposeService,

@@ -1,3 +1,4 @@
+import { limits } from '../support/fixtures.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -37,12 +38,7 @@ function load(overrides: Partial<LoadServicesOptions> = {}) {
     composeFiles: undefined,
     filter: [],
     env: {},
-    runDefaults: {
-      budget: undefined,
-      maxIncrease: { kind: 'percent', percent: 10 },
-      warnIncrease: undefined,
-      ignoreBelow: 1e6,
-    },
+    runDefaults: limits(),
     ...overrides,
   });
 }

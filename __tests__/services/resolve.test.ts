@@ -1,3 +1,4 @@
+import { limits } from '../support/fixtures.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseComposeFile } from '../../src/services/compose.js';
@@ -15,16 +16,7 @@ const CONFIG_FILE = '.github/image-size.yml';
 const COMPOSE_FILE = 'deploy/compose.yaml';
 const COMPOSE_DIRECTORY = path.join(ROOT, 'deploy');
 
-const RUN_DEFAULTS: Limits = {
-  budget: undefined,
-  maxIncrease: { kind: 'percent', percent: 10 },
-  warnIncrease: undefined,
-  ignoreBelow: 1e6,
-  maxWasted: undefined,
-  minEfficiency: undefined,
-  maxLayers: undefined,
-  noNewLayers: false,
-};
+const RUN_DEFAULTS: Limits = limits();
 
 function composeProject(text: string, environment: Record<string, string> = {}): ComposeProject {
   return {
@@ -282,23 +274,9 @@ describe('resolveServices: limits', () => {
     expect(serviceNamed(plan, 'api').limits).toEqual(expected);
   });
 
-  it('fills every image-shape limit, unset ones as undefined and no-new-layers as false', () => {
-    const { maxWasted, minEfficiency, maxLayers, noNewLayers, ...older } = RUN_DEFAULTS;
-    expect([maxWasted, minEfficiency, maxLayers, noNewLayers]).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      false,
-    ]);
-    // Run defaults written before these limits existed leave them out.
-    const plan = resolve({ config: 'services:\n  api:\n    context: api', runDefaults: older });
-    expect(serviceNamed(plan, 'api').limits).toStrictEqual({
-      ...older,
-      maxWasted: undefined,
-      minEfficiency: undefined,
-      maxLayers: undefined,
-      noNewLayers: false,
-    });
+  it('leaves image-shape limits that nothing sets unset, and no-new-layers false', () => {
+    const plan = resolve({ config: 'services:\n  api:\n    context: api' });
+    expect(serviceNamed(plan, 'api').limits).toStrictEqual(RUN_DEFAULTS);
   });
 
   describe('image-shape limits: service > config defaults > run defaults', () => {

@@ -34,24 +34,24 @@ export async function buildService(
   const platform = service.platform ?? settings.platform;
   const started = Date.now();
   if (!service.build) {
-    if (!service.image) return { ok: false, service, error: 'has neither a build nor an image' };
+    if (!service.image) return { ok: false, error: 'has neither a build nor an image' };
     try {
       const how = await settings.pull(service.image, platform);
       if (how === 'pulled')
         log.info(`⬇ ${service.name}: pulled ${service.image} in ${seconds(started)}`);
       return {
         ok: true,
-        image: { service, reference: service.image, method: 'prebuilt', platform },
+        image: { reference: service.image, method: 'prebuilt', platform },
         info: prebuiltInfo(started),
       };
     } catch (error) {
       const message = lastNonEmptyLine(errorMessage(error));
       log.warning(`${service.name}: ${message}`);
-      return { ok: false, service, error: message, info: prebuiltInfo(started) };
+      return { ok: false, error: message, info: prebuiltInfo(started) };
     }
   }
   const { builder } = settings;
-  if (!builder) return { ok: false, service, error: 'needs a build but no builder is available' };
+  if (!builder) return { ok: false, error: 'needs a build but no builder is available' };
   log.info(`⏳ ${service.name}: building with ${describeMethod(builder.method)}`);
   try {
     const outcome = await builder.build({
@@ -77,7 +77,6 @@ export async function buildService(
     return {
       ok: true,
       image: {
-        service,
         reference: outcome.reference,
         configDigest: outcome.configDigest,
         ociLayout: outcome.ociLayout,
@@ -103,7 +102,7 @@ export async function buildService(
         `Last lines of the ${service.name} build:\n${lines.slice(-LOG_TAIL_ON_FAILURE).join('\n')}`,
       );
     }
-    return { ok: false, service, error: message, info };
+    return { ok: false, error: message, info };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { BuildMethod } from '../core/model.js';
-import type { BuildSpec, Service } from '../services/types.js';
+import type { BuildSpec } from '../services/types.js';
 import type { StepCount } from './progress.js';
 
 export type { StepCount } from './progress.js';
@@ -23,7 +23,6 @@ export interface BuildInfo {
 
 /** A service that was built (or names an existing image) and can now be measured. */
 export interface BuiltImage {
-  readonly service: Service;
   /**
    * A name the engine knows on every image store: the local tag a build gave it, or the
    * prebuilt reference. Never an image ID: the classic store names images by their config
@@ -48,7 +47,6 @@ export type BuildResult =
   | { readonly ok: true; readonly image: BuiltImage; readonly info: BuildInfo }
   | {
       readonly ok: false;
-      readonly service: Service;
       readonly error: string;
       readonly info?: BuildInfo | undefined;
     };

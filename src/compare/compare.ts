@@ -128,7 +128,7 @@ function evaluateMeasured(
     reasons.unshift(newServiceReason(current));
   }
 
-  if (limits.noNewLayers === true && entry !== undefined) {
+  if (limits.noNewLayers && entry !== undefined) {
     const added = measurement.layers.length - entry.layers.length;
     if (entry.layers.length === 0) {
       reasons.push(NO_LAYERS_IN_BASELINE);

@@ -2,6 +2,7 @@ import type { BaselineLayer } from '../baseline/types.js';
 import type { LayerMeasurement } from '../measure/types.js';
 
 import type { LayerChangeKind } from '../core/model.js';
+import { comparableInstruction } from '../dockerfile.js';
 
 /** One layer of the image next to its baseline counterpart. Sizes are uncompressed bytes. */
 export interface LayerChange {
@@ -21,15 +22,6 @@ export interface LayerChange {
 }
 
 type Layer = Pick<LayerMeasurement, 'diffId' | 'size' | 'instruction' | 'base'>;
-
-// The classic builder names copied content by hash (`COPY file:4f1c…e2 in /app`): the hash
-// changes with the content, the step does not.
-const CONTENT_HASH = /\b(file|dir|multi):[0-9a-f]{64}\b/g;
-
-/** The instruction text layers are matched by: whitespace collapsed, content hashes elided. */
-export function comparableInstruction(instruction: string): string {
-  return instruction.replace(/\s+/g, ' ').trim().replace(CONTENT_HASH, '$1:…');
-}
 
 /**
  * Lines the image's layers up with the baseline's, in image order (a removed layer appears where

@@ -1,4 +1,5 @@
-import { ECOSYSTEMS, type Ecosystem, type PackageUsage } from '../measure/packages/types.js';
+import { ECOSYSTEMS, type Ecosystem } from '../core/model.js';
+import { type PackageUsage } from '../measure/packages/types.js';
 
 /*
  * Packages against the baseline. The baseline keeps one compact row per package identity:

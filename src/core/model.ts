@@ -55,6 +55,10 @@ export const HINT_IDS = [
 ] as const;
 export type HintId = (typeof HINT_IDS)[number];
 
+/** The package databases bytes are attributed from, in the order that decides a contested file. */
+export const ECOSYSTEMS = ['dpkg', 'apk', 'python', 'npm'] as const;
+export type Ecosystem = (typeof ECOSYSTEMS)[number];
+
 /** How much a service may grow against its baseline: a share of the baseline or a fixed size. */
 export type Increase =
   | { readonly kind: 'percent'; readonly percent: number }

@@ -205,11 +205,6 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
   return { totalBytes, shadowed, finalFiles };
 }
 
-/** The regular files of the final filesystem, after every whiteout and overwrite. */
-export function finalFileSet(layers: readonly (readonly LayerFileRecord[])[]): FinalFile[] {
-  return [...stackLayers(layers).finalFiles];
-}
-
 function findNode(root: TrieNode, segments: readonly string[]): TrieNode | undefined {
   let node: TrieNode | undefined = root;
   for (const segment of segments) {

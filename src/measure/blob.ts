@@ -14,7 +14,6 @@ export interface LayerStats {
   /** Bytes of the blob as stored (compressed when `compression` is not 'none'). */
   readonly blobBytes: number;
   readonly compression: 'none' | 'gzip' | 'zstd';
-  readonly entries: number;
   /** What `gzip -6` would make of an uncompressed layer, when asked for. */
   readonly estimatedCompressed: number | undefined;
   /** Every entry of the layer, when asked for (deep analysis). */
@@ -95,13 +94,11 @@ export function createLayerSink(
 ): TarEntrySink {
   const diffHash = createHash('sha256');
   let size = 0;
-  let entries = 0;
   let blobBytes = 0;
   const files: LayerFileRecord[] | undefined = options.collectFiles ? [] : undefined;
   // Only an uncompressed blob needs an estimate: a compressed one is its own exact answer.
   const sizer = compression === 'none' ? options.createSizer?.() : undefined;
   const layerReader = new TarReader((header: TarHeader) => {
-    entries += 1;
     // Regular-file bytes only: hardlinks carry no content of their own, and symlinks count as
     // nothing (the engine's BuildKit counts them as nothing too, while `docker import` counts
     // their target length: one more reason not to trust `.Size`).
@@ -128,7 +125,6 @@ export function createLayerSink(
         size,
         blobBytes,
         compression,
-        entries,
         estimatedCompressed,
         files,
       },

@@ -184,16 +184,6 @@ export class GzipSizeEstimator {
   }
 }
 
-/** The estimated `gzip -6` size of a whole stream (see {@link GzipSizeEstimator}). */
-export async function gzipSizeOf(
-  stream: AsyncIterable<Buffer>,
-  options: GzipSizeEstimatorOptions = {},
-): Promise<number> {
-  const estimator = new GzipSizeEstimator(options);
-  for await (const chunk of stream) await estimator.write(chunk);
-  return estimator.finish();
-}
-
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) {
     throw new RangeError(`GzipSizeEstimator: ${name} must be a positive integer, not ${value}`);

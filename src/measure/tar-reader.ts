@@ -235,13 +235,6 @@ export class TarReader {
   }
 }
 
-/** Reads a whole stream through a TarReader. */
-export async function readTar(source: AsyncIterable<Buffer>, onEntry: EntryHandler): Promise<void> {
-  const reader = new TarReader(onEntry);
-  for await (const chunk of source) await reader.push(chunk);
-  reader.finish();
-}
-
 const META_TYPES: Readonly<Record<string, MetaCollector['type']>> = {
   x: 'pax',
   g: 'pax-global',

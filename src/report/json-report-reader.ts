@@ -8,6 +8,8 @@ import {
   SERVICE_NAME_PATTERN,
   STATUSES,
 } from '../core/model.js';
+import type { LayerChange, ServiceFindings, ShardReport } from '../compare/types.js';
+import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
 import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
 import {
   type JsonAnalysis,
@@ -200,5 +202,69 @@ function parseAnalysis(analysis: ObjectReader): JsonAnalysis {
         ),
       };
     }),
+  };
+}
+
+/** What a decoded JSON report says, as compare's findings. */
+export function shardReportOf(report: JsonReport): ShardReport {
+  return { metric: report.metric, services: report.services.map(serviceFindings) };
+}
+
+function serviceFindings(service: JsonServiceReport): ServiceFindings {
+  const measurement = service.image === null ? undefined : measurementOf(service.image);
+  const layerChanges = service.layerChanges.map((layer): LayerChange => ({
+    instruction: layer.instruction,
+    kind: layer.kind,
+    baseline: layer.baseline ?? undefined,
+    current: layer.current ?? undefined,
+    change: layer.change,
+    base: layer.base,
+    layer: layer.layer ?? undefined,
+  }));
+  return {
+    name: service.name,
+    status: service.status,
+    baseline: service.baseline ?? undefined,
+    current: service.current ?? undefined,
+    change: service.change ?? undefined,
+    budget: service.budget ?? undefined,
+    reasons: [...service.reasons],
+    unchanged: service.unchanged,
+    measurement,
+    error: service.error ?? undefined,
+    breaches: service.breaches.map((breach) => ({ kind: breach.kind, reason: breach.reason })),
+    layerChanges,
+    dockerfile: service.dockerfile ?? undefined,
+    build: service.build
+      ? {
+          method: service.build.method,
+          seconds: service.build.seconds,
+          cache: service.build.cache,
+          steps: service.build.steps ?? undefined,
+        }
+      : undefined,
+  };
+}
+
+function measurementOf(image: JsonImage): ImageMeasurement {
+  return {
+    imageId: image.imageId,
+    platform: image.platform,
+    size: image.size,
+    ...(image.compressed === null
+      ? {}
+      : {
+          compressed: image.compressed,
+          ...(image.compressedEstimated ? { compressedEstimated: true } : {}),
+        }),
+    ...(image.baseImage === null ? {} : { baseImage: image.baseImage }),
+    ...(image.analysis === null ? {} : { analysis: image.analysis }),
+    layers: image.layers.map((layer): LayerMeasurement => ({
+      diffId: layer.diffId,
+      size: layer.size,
+      ...(layer.compressed === null ? {} : { compressed: layer.compressed }),
+      instruction: layer.instruction,
+      base: layer.base,
+    })),
   };
 }

@@ -9,8 +9,7 @@ import type {
 } from './json-report-schema.js';
 
 export type * from './json-report-schema.js';
-export { parseJsonReport } from './json-report-reader.js';
-export { verdictFromReports, type VerdictFromReportsOptions } from './json-report-merge.js';
+export { parseJsonReport, shardReportOf } from './json-report-reader.js';
 
 export function buildJsonReport(verdict: Verdict, meta: JsonReportMeta): JsonReport {
   return {

@@ -1,6 +1,6 @@
+import { comparableInstruction } from '../dockerfile.js';
 import { plural } from '../core/text.js';
 import type { Status } from '../core/model.js';
-import { comparableInstruction } from '../compare/layers.js';
 import type { ServiceResult, TotalResult, Verdict } from '../compare/types.js';
 import { formatBytes, formatPercentChange, formatSignedBytes } from '../core/units.js';
 import { renderSizeChart } from './chart.js';

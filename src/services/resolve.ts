@@ -245,7 +245,7 @@ function resolveLimits(configEntry: ConfigService | undefined, args: ResolveServ
     minEfficiency: own?.minEfficiency ?? defaults?.minEfficiency ?? run.minEfficiency,
     maxLayers: own?.maxLayers ?? defaults?.maxLayers ?? run.maxLayers,
     // `false` written in the config turns off a `true` from a lower level.
-    noNewLayers: own?.noNewLayers ?? defaults?.noNewLayers ?? run.noNewLayers ?? false,
+    noNewLayers: own?.noNewLayers ?? defaults?.noNewLayers ?? run.noNewLayers,
   };
 }
 

@@ -1,24 +1,19 @@
 import type { Increase, Metric } from '../core/model.js';
 
-/**
- * Size limits of one service, fully resolved (config service > config defaults > inputs).
- *
- * The image-shape limits are optional so that callers written before them still type-check;
- * `resolveServices` always sets every one of them. Absent means not set (`noNewLayers`: false).
- */
+/** Size limits of one service, fully resolved (config service > config defaults > inputs). */
 export interface Limits {
   readonly budget: number | undefined;
   readonly maxIncrease: Increase;
   readonly warnIncrease: Increase | undefined;
   readonly ignoreBelow: number;
   /** `max-wasted`: ceiling for bytes that later layers delete or overwrite (needs the analysis). */
-  readonly maxWasted?: number | undefined;
+  readonly maxWasted: number | undefined;
   /** `min-efficiency`: a fraction from 0 to 1 (`90%` is 0.9); needs the analysis. */
-  readonly minEfficiency?: number | undefined;
+  readonly minEfficiency: number | undefined;
   /** `max-layers`: the most layers the image may have, a positive integer. */
-  readonly maxLayers?: number | undefined;
+  readonly maxLayers: number | undefined;
   /** `no-new-layers`: fail when the image has more layers than its baseline entry. */
-  readonly noNewLayers?: boolean | undefined;
+  readonly noNewLayers: boolean;
 }
 
 /** What to build; every path is absolute. */

@@ -1,3 +1,4 @@
+import { ECOSYSTEMS } from '../../core/model.js';
 import type { FinalFile } from '../analysis.js';
 import { readApk } from './apk.js';
 import { compareCodeUnits } from '../../core/text.js';
@@ -7,7 +8,6 @@ import { readNpm } from './npm.js';
 import { createPathResolver } from './paths.js';
 import { readPython } from './python.js';
 import {
-  ECOSYSTEMS,
   type InstalledPackage,
   type LayerBytes,
   type PackageConflict,

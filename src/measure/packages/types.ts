@@ -1,6 +1,4 @@
-/** The package databases the attribution reads, in the order that decides a contested file. */
-export const ECOSYSTEMS = ['dpkg', 'apk', 'python', 'npm'] as const;
-export type Ecosystem = (typeof ECOSYSTEMS)[number];
+import type { Ecosystem } from '../../core/model.js';
 
 /** Which package, without its files: what a report or a conflict names. */
 export interface PackageRef {

@@ -1,12 +1,13 @@
-import type { FailOn } from '../core/model.js';
-import type { Metric } from '../core/model.js';
+import type { FailOn } from './core/model.js';
+import type { Metric } from './core/model.js';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
-import { readBaseline } from '../baseline/baseline.js';
-import type { Verdict } from '../compare/types.js';
-import { INPUT_SOURCE, InputError } from '../core/errors.js';
-import { parseJsonReport, verdictFromReports, type JsonPullRequest } from './json-report.js';
+import { readBaseline } from './baseline/baseline.js';
+import type { Verdict } from './compare/types.js';
+import { INPUT_SOURCE, InputError } from './core/errors.js';
+import { mergeShardReports } from './compare/merge.js';
+import { parseJsonReport, shardReportOf, type JsonPullRequest } from './report/json-report.js';
 
 /**
  * Finds the JSON reports named by the `reports` input: files, directories (every `.json` below
@@ -68,7 +69,7 @@ export async function mergeReportFiles(
     reports.map((report) => report.total.budget).find((budget) => budget !== null) ??
     undefined;
   return {
-    verdict: verdictFromReports(reports, {
+    verdict: mergeShardReports(reports.map(shardReportOf), {
       failOn: options.failOn,
       totalBudget,
       knownServices: known,

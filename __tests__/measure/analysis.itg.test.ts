@@ -1,23 +1,23 @@
+import { MemoryLog } from '../support/memory-log.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildWithEngine } from '../src/build/engine.js';
-import { execCommand } from '../src/exec.js';
-import type { ServiceResult, Verdict } from '../src/compare/types.js';
-import { parseInputs } from '../src/inputs.js';
-import { MemoryLog } from '../src/log.js';
-import { measureEngineImage } from '../src/measure/engine.js';
-import { GzipSizeEstimator } from '../src/measure/gzip-size.js';
-import { measureOciLayoutDirectory } from '../src/measure/image-content.js';
-import { runGate } from '../src/pipeline.js';
+import { buildWithEngine } from '../../src/build/engine.js';
+import { execCommand } from '../../src/exec.js';
+import type { ServiceResult, Verdict } from '../../src/compare/types.js';
+import { parseInputs } from '../../src/inputs.js';
+import { measureEngineImage } from '../../src/measure/engine.js';
+import { GzipSizeEstimator } from '../../src/measure/gzip-size.js';
+import { measureOciLayoutDirectory } from '../../src/measure/image-content.js';
+import { runGate } from '../../src/pipeline.js';
 import {
   DEBIAN_BASE,
   engineOrSkip,
   pseudoRandomBytes,
   tempDirectory,
   writeFixture,
-} from './support/engine.js';
+} from '../support/engine.js';
 
 const docker = await engineOrSkip();
 const REGISTRY = '127.0.0.1:5000';

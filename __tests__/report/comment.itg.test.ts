@@ -1,10 +1,10 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { commentMarker } from '../src/report/comment.js';
-import { repositoryRoot, runBundledAction, type ActionRun } from './support/action-runner.js';
-import { engineOrSkip, tempDirectory } from './support/engine.js';
-import { startGitHubServer, type GitHubServer } from './support/github-server.js';
+import { commentMarker } from '../../src/report/comment.js';
+import { repositoryRoot, runBundledAction, type ActionRun } from '../support/action-runner.js';
+import { engineOrSkip, tempDirectory } from '../support/engine.js';
+import { startGitHubServer, type GitHubServer } from '../support/github-server.js';
 
 const docker = await engineOrSkip();
 const describeWithEngine = docker ? describe : describe.skip;

@@ -1,3 +1,4 @@
+import type { AnalyzeMode } from '../core/model.js';
 import { plural } from '../core/text.js';
 import { compareCodeUnits } from '../core/text.js';
 import type { Status } from '../core/model.js';
@@ -32,7 +33,7 @@ export interface CommentOptions {
   /** Heading text before the verdict; defaults to `Image sizes`. Escaped like repository text. */
   readonly title?: string | undefined;
   /** The `analyze` input: `all` lists the largest files of every layer, not only grown ones. */
-  readonly analyze?: 'auto' | 'all' | 'none' | undefined;
+  readonly analyze?: AnalyzeMode | undefined;
 }
 
 export const COMMENT_MAX_LENGTH = 65_000;

@@ -1,3 +1,4 @@
+import type { AnalyzeMode } from '../core/model.js';
 import type { CommentPolicy } from '../core/model.js';
 import type { Verdict } from '../compare/types.js';
 import { errorMessage } from '../core/errors.js';
@@ -14,7 +15,7 @@ export interface CommentSettings {
   readonly apiUrl: string | undefined;
   readonly runUrl: string | undefined;
   readonly refreshHint: string;
-  readonly analyze: 'auto' | 'all' | 'none';
+  readonly analyze: AnalyzeMode;
   /** Test hook: milliseconds per unit of retry wait (production: 1000). */
   readonly retryAfterBaseValue?: number | undefined;
 }

@@ -18,13 +18,14 @@ import {
   parseInputs,
   renderBuildsTerminal,
   renderTerminalHints,
+  renderTerminalPackages,
   renderTerminalReasons,
   renderTerminalTable,
   repositoryServices,
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-7GAT5S5U.js";
+} from "./chunk-6GPBYSNL.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -177,6 +178,10 @@ ${renderTerminalTable(verdict)}
     const reasons = renderTerminalReasons(verdict);
     if (reasons) process.stdout.write(`
 ${reasons}
+`);
+    const packages = renderTerminalPackages(verdict);
+    if (packages !== "") process.stdout.write(`
+${packages}
 `);
     const hints = renderTerminalHints(verdict, inputs.analyze === "all");
     if (hints) process.stdout.write(`

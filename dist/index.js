@@ -29,6 +29,7 @@ import {
   renderBuildsMarkdown,
   renderHeadline,
   renderMarkdown,
+  renderPackages,
   renderServiceTable,
   renderTableNotes,
   repositoryServices,
@@ -38,7 +39,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-7GAT5S5U.js";
+} from "./chunk-6GPBYSNL.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21867,7 +21868,11 @@ function renderInsights(service, options) {
         `**Wasted:** ${formatBytes(analysis.wastedBytes)} in files that later layers delete or overwrite (efficiency ${percent(analysis.efficiency)}): ${offenders.join(", ")}`
       );
     }
-    for (const hint of analysis.hints) lines.push(hintLine(hint));
+    const baseChanged = service.baseChange !== void 0 && service.baseChange !== 0;
+    for (const hint of analysis.hints) {
+      const inBaseOnly = hint.layers.every((index) => measurement.layers[index]?.base === true);
+      if (!inBaseOnly || baseChanged || options.allLayers) lines.push(hintLine(hint));
+    }
   }
   return lines.join("\n\n");
 }
@@ -21900,7 +21905,9 @@ function largestFiles(service, measurement, options) {
 }
 function hintLine(hint) {
   const examples = hint.examples.slice(0, EXAMPLES_PER_HINT).map(sized).join(", ");
-  return `\u{1F4A1} **${escapeWithCode(hint.title)}** (${formatBytes(hint.bytes)}): ${escapeWithCode(hint.fix)}${examples ? ` For example ${examples}.` : ""}`;
+  const packages = hint.packages.map((owner) => `${escapeMarkdown(owner.name)} ${formatBytes(owner.bytes)}`).join(", ");
+  const owners = packages === "" ? "" : ` Packages: ${packages}.`;
+  return `\u{1F4A1} **${escapeWithCode(hint.title)}** (${formatBytes(hint.bytes)}): ${escapeWithCode(hint.fix)}${owners}${examples ? ` For example ${examples}.` : ""}`;
 }
 function escapeWithCode(text) {
   return text.split("`").map((part, index) => index % 2 === 1 ? code(part) : escapeMarkdown(part)).join("");
@@ -22033,7 +22040,7 @@ var RANKS = {
 function detailBlock(service, metric, allLayers) {
   const unchanged = service.collapsed;
   const layers = unchanged ? [] : layersToShow(service);
-  const insights = unchanged ? "" : renderInsights(service, { allLayers });
+  const insights = unchanged ? "" : [renderPackages(service), renderInsights(service, { allLayers })].filter((part) => part !== "").join("\n\n");
   if (service.reasons.length === 0 && layers.length === 0 && insights === "") return void 0;
   const reasons = service.reasons.map((reason) => `- ${escapeMarkdown(reason)}`).join("\n");
   const layerPart = layers.length === 0 ? "" : `${layerTable(layers)}${metric === "compressed" ? "\n\nLayer sizes are uncompressed." : ""}`;

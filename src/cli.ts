@@ -14,6 +14,7 @@ import {
   renderTerminalTable,
 } from './report/markdown.js';
 import { renderBuildsTerminal } from './report/builds.js';
+import { renderTerminalPackages } from './report/packages.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
 import { buildJsonReport } from './report/json-report.js';
 import { mergeReportFiles } from './merge-reports.js';
@@ -168,6 +169,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`\n${renderTerminalTable(verdict)}\n`);
     const reasons = renderTerminalReasons(verdict);
     if (reasons) process.stdout.write(`\n${reasons}\n`);
+    const packages = renderTerminalPackages(verdict);
+    if (packages !== '') process.stdout.write(`\n${packages}\n`);
     const hints = renderTerminalHints(verdict, inputs.analyze === 'all');
     if (hints) process.stdout.write(`\n${hints}\n`);
     if (reportWritten) process.stdout.write(`\nReport: ${inputs.reportPath}\n`);

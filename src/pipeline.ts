@@ -210,6 +210,11 @@ async function buildAndMeasure(
     deps.log.info(
       `📏 ${name}: ${formatBytes(measurement.size)} in ${countOf(measurement.layers.length, 'layer')}`,
     );
+    // A package database we cannot read never changes a size: it is said, once per file.
+    for (const warning of measurement.analysis?.packages.warnings ?? []) {
+      const line = warning.line === undefined ? '' : ` line ${warning.line}`;
+      deps.log.warning(`${name}: /${warning.file}${line}: ${warning.message}`);
+    }
     return { name, limits, dockerfile, measurement, build };
   } catch (error) {
     const message = errorMessage(error);

@@ -217,7 +217,7 @@ describe('parseBaseline and serializeBaseline', () => {
       '{"version": 1, "services": {"api": {"size": 1, "compresed": 1}}}',
       'services.api.compresed',
       1,
-      'unknown key; did you mean `compressed`? known keys here: compressed, layers, platform, size',
+      'unknown key; did you mean `compressed`? known keys here: compressed, layers, packages, platform, size',
     ],
     [
       'a dotted service name',

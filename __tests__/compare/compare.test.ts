@@ -1,4 +1,4 @@
-import { entry, limits } from '../support/fixtures.js';
+import { NO_PACKAGES, entry, limits } from '../support/fixtures.js';
 import type { FailOn, Status } from '../../src/core/model.js';
 import { describe, expect, it } from 'vitest';
 
@@ -705,6 +705,7 @@ describe('compare: image-shape limits', () => {
     wasted: [],
     layers: [],
     hints: [],
+    packages: NO_PACKAGES,
   });
 
   /** An image of `count` 1 MB layers, the first its base image's. */

@@ -1,11 +1,11 @@
+import type { PackageSummary } from '../../src/core/model.js';
+import { summarisePackages } from '../../src/measure/packages/summary.js';
 import { describe, expect, it } from 'vitest';
 
 import {
   diffPackages,
   largestPackageChanges,
   packageTotalsByEcosystem,
-  toBaselinePackages,
-  type BaselinePackage,
   type PackageChange,
 } from '../../src/compare/packages.js';
 import type { PackageUsage } from '../../src/measure/packages/types.js';
@@ -30,11 +30,11 @@ function usage(
 }
 
 function row(
-  ecosystem: BaselinePackage['ecosystem'],
+  ecosystem: PackageSummary['ecosystem'],
   name: string,
   version: string,
   bytes: number,
-): BaselinePackage {
+): PackageSummary {
   return { ecosystem, name, version, bytes };
 }
 
@@ -49,9 +49,9 @@ function summary(changes: readonly PackageChange[]) {
   ]);
 }
 
-describe('toBaselinePackages', () => {
+describe('summarisePackages', () => {
   it('keeps no files, merges installs of one identity and sorts by ecosystem then name', () => {
-    const rows = toBaselinePackages([
+    const rows = summarisePackages([
       usage('npm', 'ms', '2.1.3', 3_000),
       usage('npm', 'ms', '2.0.0', 2_700),
       usage('python', 'requests', '2.32.3', 400_000),
@@ -67,7 +67,7 @@ describe('toBaselinePackages', () => {
   });
 
   it('names dpkg packages of a foreign architecture `<name>:<arch>`, native and `all` bare', () => {
-    const rows = toBaselinePackages([
+    const rows = summarisePackages([
       usage('dpkg', 'libc6', '2.36', 12_000_000, 'amd64'),
       usage('dpkg', 'libc6', '2.36', 11_000_000, 'i386'),
       usage('dpkg', 'bash', '5.2', 7_000_000, 'amd64'),
@@ -98,7 +98,7 @@ describe('diffPackages', () => {
   ];
 
   it('reports added, removed, grown, shrunk and version-changed packages, unchanged ones left out', () => {
-    expect(summary(diffPackages(before, after))).toEqual([
+    expect(summary(diffPackages(before, summarisePackages(after)))).toEqual([
       ['removed', 'dpkg:curl', 500_000, undefined, -500_000],
       ['grown', 'dpkg:libc6', 12_000_000, 12_500_000, 500_000],
       ['added', 'dpkg:libc6:i386', undefined, 11_000_000, 11_000_000],
@@ -110,19 +110,21 @@ describe('diffPackages', () => {
   });
 
   it('carries both versions of a changed package', () => {
-    const requests = diffPackages(before, after).find((change) => change.name === 'requests');
+    const requests = diffPackages(before, summarisePackages(after)).find(
+      (change) => change.name === 'requests',
+    );
     expect(requests).toMatchObject({ versionBefore: '2.31.0', versionAfter: '2.32.3' });
   });
 
   it('reports nothing without package data in the baseline, and nothing for identical sides', () => {
-    expect(diffPackages(undefined, after)).toEqual([]);
-    expect(diffPackages(toBaselinePackages(after), after)).toEqual([]);
+    expect(diffPackages(undefined, summarisePackages(after))).toEqual([]);
+    expect(diffPackages(summarisePackages(after), summarisePackages(after))).toEqual([]);
   });
 
   it('reports a version change even when the bytes did not move', () => {
     const changes = diffPackages(
       [row('apk', 'musl', '1.2.4-r2', 650_000)],
-      [usage('apk', 'musl', '1.2.5-r0', 650_000, 'x86_64')],
+      summarisePackages([usage('apk', 'musl', '1.2.5-r0', 650_000, 'x86_64')]),
     );
     expect(summary(changes)).toEqual([['version-changed', 'apk:musl', 650_000, 650_000, 0]]);
   });
@@ -139,7 +141,7 @@ describe('packageTotalsByEcosystem', () => {
       usage('dpkg', 'bash', '5.2', 1_200, 'amd64'),
       usage('python', 'six', '1.16.0', 30),
     ];
-    expect(packageTotalsByEcosystem(before, after)).toEqual([
+    expect(packageTotalsByEcosystem(before, summarisePackages(after))).toEqual([
       {
         ecosystem: 'dpkg',
         packagesBefore: 2,
@@ -168,7 +170,9 @@ describe('packageTotalsByEcosystem', () => {
   });
 
   it('leaves the before side undefined without package data in the baseline', () => {
-    expect(packageTotalsByEcosystem(undefined, [usage('npm', 'a', '1', 10)])).toEqual([
+    expect(
+      packageTotalsByEcosystem(undefined, summarisePackages([usage('npm', 'a', '1', 10)])),
+    ).toEqual([
       {
         ecosystem: 'npm',
         packagesBefore: undefined,
@@ -185,7 +189,11 @@ describe('largestPackageChanges', () => {
   it('orders by |delta| descending, then ecosystem and name, and keeps n', () => {
     const changes = diffPackages(
       [row('npm', 'b', '1', 100), row('npm', 'a', '1', 100), row('dpkg', 'z', '1', 1_000)],
-      [usage('npm', 'b', '1', 50), usage('npm', 'a', '1', 150), usage('apk', 'new', '1', 2_000)],
+      summarisePackages([
+        usage('npm', 'b', '1', 50),
+        usage('npm', 'a', '1', 150),
+        usage('apk', 'new', '1', 2_000),
+      ]),
     );
     expect(largestPackageChanges(changes, 3).map((change) => [change.name, change.delta])).toEqual([
       ['new', 2_000],

@@ -260,3 +260,33 @@ describe('zstd', () => {
     }
   });
 });
+
+describe('createLayerSink: what the package attribution needs', () => {
+  test('keeps the bytes of package database files and the targets of symlinks, nothing else', async () => {
+    const root = path.join(scratch, 'packages-layer');
+    const status = seededBytes(70_001, 'status');
+    const list = Buffer.from('/.\n/usr/bin/tool\n');
+    await mkdir(path.join(root, 'var', 'lib', 'dpkg', 'info'), { recursive: true });
+    await mkdir(path.join(root, 'usr', 'bin'), { recursive: true });
+    await writeFile(path.join(root, 'var', 'lib', 'dpkg', 'status'), status);
+    await writeFile(path.join(root, 'var', 'lib', 'dpkg', 'info', 'tool.list'), list);
+    await writeFile(path.join(root, 'usr', 'bin', 'tool'), seededBytes(5_000, 'tool'));
+    await symlink('usr/bin', path.join(root, 'bin'));
+    const tarFile = path.join(scratch, 'packages-layer.tar');
+    execFileSync('tar', ['--format=gnu', '--sort=name', '-cf', tarFile, 'bin', 'usr', 'var'], {
+      cwd: root,
+      env: TAR_ENV,
+    });
+    const tar = await readFile(tarFile);
+    const stats = layerStats(
+      await feed((onDone) => createLayerSink('none', onDone, { collectFiles: true }), tar, 777),
+    );
+    const byPath = new Map((stats.files ?? []).map((record) => [record.path, record]));
+    const kept = byPath.get('var/lib/dpkg/status')?.content;
+    expect(Buffer.isBuffer(kept) && kept.equals(status)).toBe(true);
+    const keptList = byPath.get('var/lib/dpkg/info/tool.list')?.content;
+    expect(Buffer.isBuffer(keptList) && keptList.equals(list)).toBe(true);
+    expect(byPath.get('usr/bin/tool')?.content).toBeUndefined();
+    expect(byPath.get('bin')).toMatchObject({ kind: 'symlink', linkTarget: 'usr/bin' });
+  });
+});

@@ -52,6 +52,7 @@ describe('findHints: build-toolchain', () => {
           { path: 'usr/bin/x86_64-linux-gnu-g++-12', bytes: 1 * MB },
         ],
         layers: [1],
+        packages: [],
       },
     ]);
   });

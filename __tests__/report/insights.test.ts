@@ -1,3 +1,4 @@
+import { NO_PACKAGES } from '../support/fixtures.js';
 import { describe, expect, test } from 'vitest';
 import type { ServiceFindings, ServiceResult } from '../../src/compare/types.js';
 import { resultOf, verdictOf } from '../support/results.js';
@@ -43,8 +44,10 @@ function measured(overrides: Partial<ImageMeasurement> = {}): ImageMeasurement {
           fix: 'Build in a separate stage and COPY only the result into the final stage (multi-stage build).',
           examples: [{ path: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', bytes: 33 * MB }],
           layers: [1],
+          packages: [],
         },
       ],
+      packages: NO_PACKAGES,
     },
     ...overrides,
   };
@@ -132,6 +135,7 @@ describe('renderInsights', () => {
           fix: 'Run `rm -rf </code><img src=x>` [here](http://x)',
           examples: [],
           layers: [1],
+          packages: [],
         },
       ],
     };

@@ -1,3 +1,4 @@
+import { NO_PACKAGES } from '../support/fixtures.js';
 import { describe, expect, test } from 'vitest';
 import { diffLayers } from '../../src/compare/layers.js';
 import type { ServiceFindings } from '../../src/compare/types.js';
@@ -41,6 +42,7 @@ function newService(index: number, layers: number): ServiceFindings {
           largestDirectories: [],
         })),
         hints: [],
+        packages: NO_PACKAGES,
       },
     },
     error: undefined,

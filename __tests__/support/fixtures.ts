@@ -1,3 +1,4 @@
+import type { PackageInventory } from '../../src/measure/packages/types.js';
 import type { BaselineEntry } from '../../src/baseline/types.js';
 import type { ServiceOutcome } from '../../src/compare/types.js';
 import type { ImageMeasurement, LayerMeasurement } from '../../src/measure/types.js';
@@ -61,3 +62,13 @@ export function measured(
 export function entry(size: number, compressed?: number): BaselineEntry {
   return { size, ...(compressed === undefined ? {} : { compressed }), layers: [] };
 }
+
+/** The package attribution of an image without package databases or files. */
+export const NO_PACKAGES: PackageInventory = {
+  packages: [],
+  summary: [],
+  unowned: [],
+  conflicts: [],
+  conflictCount: 0,
+  warnings: [],
+};

@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
-import type { LayerShape } from '../core/model.js';
+import { ECOSYSTEMS, type LayerShape, type PackageSummary } from '../core/model.js';
 import { errorMessage } from '../core/errors.js';
 import { trackTemporaryFile } from '../stop-signals.js';
 import type { ImageMeasurement } from '../measure/types.js';
@@ -13,7 +13,8 @@ import type { Baseline, BaselineEntry, BaselineLayer } from './types.js';
 
 const BASELINE_VERSION = 1;
 const TOP_LEVEL_KEYS = ['services', 'version'] as const;
-const ENTRY_KEYS = ['compressed', 'layers', 'platform', 'size'] as const;
+const ENTRY_KEYS = ['compressed', 'layers', 'packages', 'platform', 'size'] as const;
+const PACKAGE_KEYS = ['bytes', 'ecosystem', 'name', 'version'] as const;
 const LAYER_KEYS = ['base', 'compressed', 'diffId', 'instruction', 'size'] as const;
 
 /** Parses and validates a baseline file; every problem names the file, the key path and the value. */
@@ -138,6 +139,16 @@ function entryFromMeasurement(measurement: ImageMeasurement): BaselineEntry {
       instruction: layer.instruction,
       base: layer.base,
     })),
+    ...(measurement.analysis === undefined
+      ? {}
+      : {
+          packages: measurement.analysis.packages.summary.map((row) => ({
+            ecosystem: row.ecosystem,
+            name: row.name,
+            version: row.version,
+            bytes: row.bytes,
+          })),
+        }),
   };
 }
 
@@ -154,6 +165,19 @@ function parseEntry(entry: ObjectReader): BaselineEntry {
       entry.value('layers') == null
         ? []
         : entry.list('layers', (item) => parseLayer(item.asObject())),
+    ...(entry.value('packages') == null
+      ? {}
+      : { packages: entry.list('packages', (item) => parsePackage(item.asObject())) }),
+  };
+}
+
+function parsePackage(row: ObjectReader): PackageSummary {
+  row.rejectUnknownKeys(PACKAGE_KEYS);
+  return {
+    ecosystem: row.oneOf('ecosystem', ECOSYSTEMS),
+    name: row.string('name'),
+    version: row.string('version'),
+    bytes: row.bytes('bytes'),
   };
 }
 

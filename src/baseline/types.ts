@@ -1,4 +1,4 @@
-import type { LayerShape } from '../core/model.js';
+import type { LayerShape, PackageSummary } from '../core/model.js';
 
 /** A layer as the baseline keeps it. */
 export type BaselineLayer = LayerShape;
@@ -8,6 +8,8 @@ export interface BaselineEntry {
   readonly compressed?: number;
   readonly platform?: string;
   readonly layers: readonly BaselineLayer[];
+  /** One row per package (no file lists); absent in entries written before packages. */
+  readonly packages?: readonly PackageSummary[];
 }
 
 export interface Baseline {

@@ -3,6 +3,7 @@ import type { FailOn, Metric } from '../core/model.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Limits } from '../services/types.js';
 import { diffLayers, type LayerChange } from './layers.js';
+import { packageFindingsOf } from './packages.js';
 import {
   comesFromBase,
   comparableSizes,
@@ -159,6 +160,7 @@ function evaluateMeasured(
     breaches,
     layerChanges,
     dockerfile: undefined,
+    packages: packageFindingsOf(measurement, entry, layerChanges),
   };
 }
 

@@ -1,31 +1,17 @@
-import { ECOSYSTEMS, type Ecosystem } from '../core/model.js';
-import { type PackageUsage } from '../measure/packages/types.js';
+import { ECOSYSTEMS, type Ecosystem, type PackageSummary } from '../core/model.js';
+import { comparePackageRows, mergeByIdentity, packageIdentityKey } from '../core/packages.js';
+import type { BaselineEntry } from '../baseline/types.js';
+import type { ImageMeasurement } from '../measure/types.js';
+import type { LayerChange } from './layers.js';
+import type { PackageFindings } from './types.js';
 
 /*
- * Packages against the baseline. The baseline keeps one compact row per package identity:
- *
- * - Identity is the ecosystem and the name; Python names compare as PEP 503 normalises them
- *   (`Foo_Bar` = `foo-bar`), every other name as written.
- * - dpkg multiarch: a package of a foreign architecture is named `<name>:<arch>` (as
- *   `dpkg -l` shows it), a package of the image's own architecture or of `all` keeps its bare
- *   name. The own architecture is the one most dpkg packages have (`all` aside), ties broken
- *   in code-unit order. So `libc6` stays `libc6` when `libc6:i386` is added next to it, and a
- *   platform change does not rename every package.
- * - Installs sharing an identity (npm copies in several `node_modules`, a package in two
- *   virtualenvs) are one row: bytes summed, distinct versions sorted and joined with `, `.
- *
- * A change is `version-changed` when the version text differs (whatever the bytes did), else
- * `grown` or `shrunk` by the byte delta; identical rows are left out. Without package data in
- * the baseline (an older baseline) nothing can be compared and no change is reported.
+ * Packages against the baseline: both sides are package rows, one per identity (see
+ * core/packages.ts and measure/packages/summary.ts). A change is `version-changed` when the
+ * version text differs (whatever the bytes did), else `grown` or `shrunk` by the byte delta;
+ * identical rows are left out. Without package data in the baseline (an older baseline) nothing
+ * can be compared and no change is reported.
  */
-
-/** What the baseline keeps per package: no file lists. */
-export interface BaselinePackage {
-  readonly ecosystem: Ecosystem;
-  readonly name: string;
-  readonly version: string;
-  readonly bytes: number;
-}
 
 export type PackageChangeKind = 'added' | 'removed' | 'grown' | 'shrunk' | 'version-changed';
 
@@ -55,27 +41,15 @@ export interface EcosystemTotals {
   readonly delta: number;
 }
 
-/** The baseline rows for an image's packages, in ecosystem order then name order. */
-export function toBaselinePackages(usages: readonly PackageUsage[]): BaselinePackage[] {
-  const ownArchitecture = dpkgOwnArchitecture(usages);
-  return mergeByIdentity(
-    usages.map((usage) => ({
-      ecosystem: usage.ecosystem,
-      name: identityName(usage, ownArchitecture),
-      version: usage.version,
-      bytes: usage.bytes,
-    })),
-  );
-}
-
 /** What changed per package identity, in ecosystem order then name order. */
 export function diffPackages(
-  before: readonly BaselinePackage[] | undefined,
-  after: readonly PackageUsage[],
+  before: readonly PackageSummary[] | undefined,
+  after: readonly PackageSummary[],
 ): PackageChange[] {
   if (before === undefined) return [];
-  const previous = new Map(mergeByIdentity(before).map((row) => [identityKey(row), row]));
-  const current = new Map(toBaselinePackages(after).map((row) => [identityKey(row), row]));
+  const key = packageIdentityKey;
+  const previous = new Map(mergeByIdentity(before).map((row) => [key(row), row]));
+  const current = new Map(mergeByIdentity(after).map((row) => [key(row), row]));
   const changes: PackageChange[] = [];
   for (const key of new Set([...previous.keys(), ...current.keys()])) {
     const old = previous.get(key);
@@ -96,12 +70,12 @@ export function diffPackages(
       delta,
     });
   }
-  return changes.sort(compareRows);
+  return changes.sort(comparePackageRows);
 }
 
 function changeKind(
-  old: BaselinePackage | undefined,
-  now: BaselinePackage | undefined,
+  old: PackageSummary | undefined,
+  now: PackageSummary | undefined,
   delta: number,
 ): PackageChangeKind | undefined {
   if (!old) return 'added';
@@ -112,11 +86,11 @@ function changeKind(
 
 /** Packages and bytes per ecosystem on both sides, for every ecosystem either side has. */
 export function packageTotalsByEcosystem(
-  before: readonly BaselinePackage[] | undefined,
-  after: readonly PackageUsage[],
+  before: readonly PackageSummary[] | undefined,
+  after: readonly PackageSummary[],
 ): EcosystemTotals[] {
   const previous = before && mergeByIdentity(before);
-  const current = toBaselinePackages(after);
+  const current = mergeByIdentity(after);
   const totals: EcosystemTotals[] = [];
   for (const ecosystem of ECOSYSTEMS) {
     const old = previous?.filter((row) => row.ecosystem === ecosystem);
@@ -142,75 +116,52 @@ export function largestPackageChanges(
   count: number,
 ): PackageChange[] {
   return [...changes]
-    .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || compareRows(a, b))
+    .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || comparePackageRows(a, b))
     .slice(0, Math.max(0, count));
 }
 
-/** The architecture most dpkg packages have, `all` aside; undefined when none has one. */
-function dpkgOwnArchitecture(usages: readonly PackageUsage[]): string | undefined {
-  const counts = new Map<string, number>();
-  for (const usage of usages) {
-    const { ecosystem, architecture } = usage;
-    if (ecosystem !== 'dpkg' || !architecture || architecture === 'all') continue;
-    counts.set(architecture, (counts.get(architecture) ?? 0) + 1);
-  }
-  let own: string | undefined;
-  let most = 0;
-  for (const [architecture, count] of counts) {
-    if (count > most || (count === most && own !== undefined && architecture < own)) {
-      own = architecture;
-      most = count;
-    }
-  }
-  return own;
-}
-
-function identityName(usage: PackageUsage, ownArchitecture: string | undefined): string {
-  const { ecosystem, name, architecture } = usage;
-  const foreign =
-    ecosystem === 'dpkg' &&
-    architecture !== undefined &&
-    architecture !== 'all' &&
-    architecture !== ownArchitecture;
-  return foreign ? `${name}:${architecture}` : name;
-}
-
-function identityKey(row: Pick<BaselinePackage, 'ecosystem' | 'name'>): string {
-  const name =
-    row.ecosystem === 'python' ? row.name.toLowerCase().replace(/[-_.]+/g, '-') : row.name;
-  return `${row.ecosystem}\0${name}`;
-}
-
-/** One row per identity (bytes summed, versions joined), in ecosystem then name order. */
-function mergeByIdentity(rows: readonly BaselinePackage[]): BaselinePackage[] {
-  const merged = new Map<
-    string,
-    { first: BaselinePackage; versions: Set<string>; bytes: number }
-  >();
-  for (const row of rows) {
-    const key = identityKey(row);
-    const known = merged.get(key);
-    if (known) {
-      known.bytes += row.bytes;
-      known.versions.add(row.version);
-    } else merged.set(key, { first: row, versions: new Set([row.version]), bytes: row.bytes });
-  }
-  return Array.from(merged.values(), ({ first, versions, bytes }) => ({
-    ecosystem: first.ecosystem,
-    name: first.name,
-    version: [...versions].sort().join(', '),
-    bytes,
-  })).sort(compareRows);
-}
-
-function sumBytes(rows: readonly BaselinePackage[]): number {
+function sumBytes(rows: readonly PackageSummary[]): number {
   return rows.reduce((sum, row) => sum + row.bytes, 0);
 }
 
-function compareRows(
-  a: Pick<BaselinePackage, 'ecosystem' | 'name'>,
-  b: Pick<BaselinePackage, 'ecosystem' | 'name'>,
-): number {
-  const byEcosystem = ECOSYSTEMS.indexOf(a.ecosystem) - ECOSYSTEMS.indexOf(b.ecosystem);
-  return byEcosystem || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** Packages shown per grown layer. */
+const PACKAGES_PER_LAYER = 5;
+
+/**
+ * What the packages say about one service against its baseline entry: the changes (a new
+ * service adds every package), the totals per ecosystem, and each grown layer's largest
+ * packages. Undefined when the image was not analysed.
+ */
+export function packageFindingsOf(
+  measurement: ImageMeasurement,
+  entry: BaselineEntry | undefined,
+  layerChanges: readonly LayerChange[],
+): PackageFindings | undefined {
+  const inventory = measurement.analysis?.packages;
+  if (inventory === undefined) return undefined;
+  const before = entry === undefined ? [] : entry.packages;
+  const grownLayers = layerChanges.flatMap((change) => {
+    if (change.change <= 0 || change.layer === undefined) return [];
+    const layer = change.layer;
+    const packages = inventory.packages
+      .map((usage) => ({
+        ecosystem: usage.ecosystem,
+        name: usage.name,
+        bytes: usage.layers.find((bytes) => bytes.layer === layer)?.bytes ?? 0,
+      }))
+      .filter((usage) => usage.bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes || comparePackageRows(a, b))
+      .slice(0, PACKAGES_PER_LAYER);
+    return packages.length === 0 ? [] : [{ layer, packages }];
+  });
+  return {
+    comparable: before !== undefined,
+    changes: largestPackageChanges(diffPackages(before, inventory.summary), Infinity),
+    totals: packageTotalsByEcosystem(before, inventory.summary),
+    grownLayers,
+    warnings: inventory.warnings.map(
+      (warning) =>
+        `/${warning.file}${warning.line === undefined ? '' : ` line ${warning.line}`}: ${warning.message}`,
+    ),
+  };
 }

@@ -1,4 +1,5 @@
-import type { BreachKind, FailOn, Metric, Status } from '../core/model.js';
+import type { BreachKind, Ecosystem, FailOn, Metric, Status } from '../core/model.js';
+import type { EcosystemTotals, PackageChange } from './packages.js';
 import type { BuildInfo } from '../build/types.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Limits } from '../services/types.js';
@@ -67,6 +68,28 @@ export interface ServiceFindings {
   readonly dockerfile: string | undefined;
   /** How the image was built: duration, cache, cached steps. Reported, never judged. */
   readonly build?: BuildInfo | undefined;
+  /** Bytes per package against the baseline; undefined when the image was not analysed. */
+  readonly packages?: PackageFindings | undefined;
+}
+
+/** A service's packages against its baseline entry's. */
+export interface PackageFindings {
+  /** False when the baseline entry keeps no packages (written before them): no changes then. */
+  readonly comparable: boolean;
+  /** Every package that changed, largest |delta| first; a new service adds every package. */
+  readonly changes: readonly PackageChange[];
+  /** Packages and bytes per ecosystem, before and after. */
+  readonly totals: readonly EcosystemTotals[];
+  /** Each layer that grew, with the packages that wrote the most bytes into it. */
+  readonly grownLayers: readonly GrownLayerPackages[];
+  /** Package databases that could not be read in full: `/path line N: what`. */
+  readonly warnings: readonly string[];
+}
+
+export interface GrownLayerPackages {
+  /** 0-based position of the layer in the image. */
+  readonly layer: number;
+  readonly packages: readonly { ecosystem: Ecosystem; name: string; bytes: number }[];
 }
 
 /** A service's result with every fact the reports show, each derived once, here. */

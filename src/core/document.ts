@@ -143,6 +143,11 @@ export class ObjectReader {
     return Object.hasOwn(this.members, name) ? this.members[name] : undefined;
   }
 
+  /** The file says something (neither missing nor null) under `name`. */
+  has(name: string): boolean {
+    return this.value(name) != null;
+  }
+
   key(name: string): string {
     return childKey(this.path, name);
   }

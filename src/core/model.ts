@@ -59,6 +59,16 @@ export type HintId = (typeof HINT_IDS)[number];
 export const ECOSYSTEMS = ['dpkg', 'apk', 'python', 'npm'] as const;
 export type Ecosystem = (typeof ECOSYSTEMS)[number];
 
+/** One package in an image, as the baseline keeps it: no file lists. */
+export interface PackageSummary {
+  readonly ecosystem: Ecosystem;
+  /** `libc6:i386` for a dpkg package of a foreign architecture. */
+  readonly name: string;
+  /** Distinct versions of installs sharing the name, joined with `, `. */
+  readonly version: string;
+  readonly bytes: number;
+}
+
 /** How much a service may grow against its baseline: a share of the baseline or a fixed size. */
 export type Increase =
   | { readonly kind: 'percent'; readonly percent: number }

@@ -1,4 +1,5 @@
 import type { HintId } from '../core/model.js';
+import type { PackageInventory } from './packages/types.js';
 
 /**
  * What one pass over a layer records about each entry, so the image can be analysed once the
@@ -12,6 +13,13 @@ export interface LayerFileRecord {
   readonly size: number;
   /** A regular file that starts with the ELF magic and still carries `.symtab` or `.debug_*`. */
   readonly unstrippedElf: boolean;
+  /** A symlink's target as the tar stores it. */
+  readonly linkTarget?: string | undefined;
+  /**
+   * A package database file's bytes (`isPackageDatabasePath`), kept for the attribution;
+   * `'too-large'` when it passed the size cap and was not kept.
+   */
+  readonly content?: Buffer | 'too-large' | undefined;
 }
 
 export interface SizedPath {
@@ -42,6 +50,13 @@ export interface Hint {
   readonly examples: readonly SizedPath[];
   /** 0-based layer indexes where the bytes are. */
   readonly layers: readonly number[];
+  /** The packages that own the hint's files, largest first (a few); empty when none does. */
+  readonly packages: readonly PackageBytes[];
+}
+
+export interface PackageBytes {
+  readonly name: string;
+  readonly bytes: number;
 }
 
 export interface LayerAnalysis {
@@ -51,8 +66,8 @@ export interface LayerAnalysis {
   readonly largestDirectories: readonly SizedPath[];
 }
 
-/** What the file analysis finds before the hints are looked for. */
-export type FileAnalysis = Omit<ImageAnalysis, 'hints'>;
+/** What the file analysis finds before the hints and packages are looked for. */
+export type FileAnalysis = Omit<ImageAnalysis, 'hints' | 'packages'>;
 
 export interface ImageAnalysis {
   /** Bytes of file versions that a later layer overwrote or deleted (dive's "wasted"). */
@@ -64,4 +79,6 @@ export interface ImageAnalysis {
   /** One per layer, in image order. */
   readonly layers: readonly LayerAnalysis[];
   readonly hints: readonly Hint[];
+  /** Bytes per package (dpkg, apk, Python, npm) and the files no package owns. */
+  readonly packages: PackageInventory;
 }

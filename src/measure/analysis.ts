@@ -65,6 +65,12 @@ export interface LayerStack {
   readonly shadowed: readonly WastedFile[];
   /** Regular files present at the end (any order). */
   readonly finalFiles: readonly FinalFile[];
+  /** Symlinks present at the end: path → target as stored. */
+  readonly finalSymlinks: ReadonlyMap<string, string>;
+  /** Package database files present at the end, with their bytes (see blob.ts). */
+  readonly finalDatabases: ReadonlyMap<string, Buffer>;
+  /** Package database files present at the end that were too large to keep, with their sizes. */
+  readonly oversizedDatabases: ReadonlyMap<string, number>;
 }
 
 type EntryKind = Exclude<LayerFileRecord['kind'], 'whiteout' | 'opaque'>;
@@ -75,6 +81,8 @@ interface Entry {
   readonly size: number;
   readonly layer: number;
   readonly unstrippedElf: boolean;
+  readonly linkTarget: string | undefined;
+  readonly content: Buffer | 'too-large' | undefined;
 }
 
 /** A path trie node: an entry when something was written at exactly this path. */
@@ -188,12 +196,20 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
         size,
         layer,
         unstrippedElf: record.unstrippedElf,
+        linkTarget: record.linkTarget,
+        content: record.content,
       };
     }
   });
 
   const finalFiles: FinalFile[] = [];
+  const finalSymlinks = new Map<string, string>();
+  const finalDatabases = new Map<string, Buffer>();
+  const oversizedDatabases = new Map<string, number>();
   forEachEntry(root, (entry) => {
+    if (entry.kind === 'symlink' && entry.linkTarget !== undefined) {
+      finalSymlinks.set(entry.path, entry.linkTarget);
+    }
     if (entry.kind !== 'file') return;
     finalFiles.push({
       path: entry.path,
@@ -201,8 +217,10 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
       layer: entry.layer,
       unstrippedElf: entry.unstrippedElf,
     });
+    if (entry.content === 'too-large') oversizedDatabases.set(entry.path, entry.size);
+    else if (entry.content !== undefined) finalDatabases.set(entry.path, entry.content);
   });
-  return { totalBytes, shadowed, finalFiles };
+  return { totalBytes, shadowed, finalFiles, finalSymlinks, finalDatabases, oversizedDatabases };
 }
 
 function findNode(root: TrieNode, segments: readonly string[]): TrieNode | undefined {

@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { LayerFileRecord } from './analysis-types.js';
+import { MAX_DATABASE_FILE_BYTES, isPackageDatabasePath } from './packages/databases.js';
+import { createElfScanner } from './elf.js';
 import { TarReader, type TarEntrySink, type TarHeader } from './tar-reader.js';
 
 /** What one pass over a layer blob found. */
@@ -253,7 +255,6 @@ const WHITEOUT_PREFIX = '.wh.';
 const OPAQUE_MARKER = '.wh..wh..opq';
 /** ELF files smaller than this are not worth a hint, nor the time to scan them. */
 const ELF_SCAN_MIN_BYTES = 16 * 1024;
-const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
 /** Records one layer entry; returns a sink when the file's bytes must be looked at (ELF). */
 function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink | undefined {
@@ -276,115 +277,48 @@ function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink 
     });
     return undefined;
   }
+  if (header.type === 'symlink') {
+    files.push({
+      path,
+      kind: 'symlink',
+      size: 0,
+      unstrippedElf: false,
+      linkTarget: header.linkname,
+    });
+    return undefined;
+  }
   if (header.type !== 'file') {
-    const kind =
-      header.type === 'directory' || header.type === 'symlink' || header.type === 'hardlink'
-        ? header.type
-        : 'other';
+    const kind = header.type === 'directory' || header.type === 'hardlink' ? header.type : 'other';
     files.push({ path, kind, size: 0, unstrippedElf: false });
     return undefined;
   }
   const record = { path, kind: 'file' as const, size: header.size, unstrippedElf: false };
   const index = files.push(record) - 1;
+  if (isPackageDatabasePath(path)) {
+    if (header.size > MAX_DATABASE_FILE_BYTES) {
+      files[index] = { ...record, content: 'too-large' };
+      return undefined;
+    }
+    return createContentSink((content) => {
+      files[index] = { ...record, content };
+    });
+  }
   if (header.size < ELF_SCAN_MIN_BYTES) return undefined;
   return createElfScanner((unstripped) => {
     if (unstripped) files[index] = { ...record, unstrippedElf: true };
   });
 }
 
-/** Section header tables larger than this are not an ordinary binary's: skip them. */
-const MAX_SECTION_TABLE_BYTES = 1024 * 1024;
-const SHT_SYMTAB = 2;
-
-/**
- * Looks at a file's bytes as they pass: an ELF file whose section header table still has a
- * symbol table (SHT_SYMTAB, which `strip` removes) was not stripped. Reads the ELF header for
- * where the table is, then keeps only the table's bytes as they stream by.
- */
-function createElfScanner(onDone: (unstripped: boolean) => void): TarEntrySink {
-  let offset = 0;
-  let header: Buffer = Buffer.alloc(0);
-  let table:
-    | {
-        start: number;
-        entrySize: number;
-        count: number;
-        little: boolean;
-        bytes: Buffer;
-        filled: number;
-      }
-    | undefined;
-  let notElf = false;
+/** Keeps a small file's bytes (a package database): bounded by MAX_DATABASE_FILE_BYTES. */
+function createContentSink(onContent: (content: Buffer) => void): TarEntrySink {
+  const chunks: Buffer[] = [];
   return {
     write(chunk) {
-      if (notElf) return;
-      if (!table) {
-        header = Buffer.concat([header, chunk.subarray(0, Math.max(0, 64 - header.length))]);
-        if (
-          header.length >= ELF_MAGIC.length &&
-          !ELF_MAGIC.every((byte, index) => header[index] === byte)
-        ) {
-          notElf = true;
-          return;
-        }
-        if (header.length >= 64) {
-          table = sectionTable(header);
-          if (!table) notElf = true;
-        }
-      }
-      if (table) {
-        const end = table.start + table.bytes.length;
-        const from = Math.max(table.start, offset);
-        const to = Math.min(end, offset + chunk.length);
-        if (from < to) {
-          chunk.copy(table.bytes, from - table.start, from - offset, to - offset);
-          table.filled += to - from;
-        }
-      }
-      offset += chunk.length;
+      // Copied: the reader may reuse the buffer it hands out.
+      chunks.push(Buffer.from(chunk));
     },
     end() {
-      if (notElf || !table || table.filled < table.bytes.length) {
-        onDone(false);
-        return;
-      }
-      const { bytes, entrySize, count, little } = table;
-      let symbols = false;
-      for (let index = 0; index < count && !symbols; index += 1) {
-        const type = little
-          ? bytes.readUInt32LE(index * entrySize + 4)
-          : bytes.readUInt32BE(index * entrySize + 4);
-        symbols = type === SHT_SYMTAB;
-      }
-      onDone(symbols);
+      onContent(Buffer.concat(chunks));
     },
   };
-}
-
-/** Where the section header table is, from the 64-byte ELF header; undefined if unusable. */
-function sectionTable(header: Buffer):
-  | {
-      start: number;
-      entrySize: number;
-      count: number;
-      little: boolean;
-      bytes: Buffer;
-      filled: number;
-    }
-  | undefined {
-  const is64 = header[4] === 2;
-  const little = header[5] === 1;
-  const u16 = (at: number): number => (little ? header.readUInt16LE(at) : header.readUInt16BE(at));
-  const start = is64
-    ? Number(little ? header.readBigUInt64LE(0x28) : header.readBigUInt64BE(0x28))
-    : little
-      ? header.readUInt32LE(0x20)
-      : header.readUInt32BE(0x20);
-  const entrySize = u16(is64 ? 0x3a : 0x2e);
-  const count = u16(is64 ? 0x3c : 0x30);
-  const length = entrySize * count;
-  if (start === 0 || count === 0 || entrySize < 8 || length > MAX_SECTION_TABLE_BYTES) {
-    return undefined;
-  }
-  return { start, entrySize, count, little, bytes: Buffer.alloc(length), filled: 0 };
 }

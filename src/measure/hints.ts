@@ -1,6 +1,7 @@
 import { compareCodeUnits } from '../core/text.js';
 import type { HintId } from '../core/model.js';
 import type { FileAnalysis, Hint, LayerFileRecord, SizedPath } from './analysis-types.js';
+import type { PackageRef } from './packages/types.js';
 import {
   compareSized,
   normaliseRecordPath,
@@ -40,6 +41,19 @@ export interface HintOptions {
   readonly minBytes?: number;
   /** The layers already replayed for the analysis (`stackLayers`): not replayed again. */
   readonly stack?: LayerStack;
+  /** The package that owns a final file, when the attribution found one. */
+  readonly ownerOf?: ((path: string) => PackageRef | undefined) | undefined;
+}
+
+/** Packages a hint names, largest first. */
+const PACKAGES_NAMED = 5;
+
+/**
+ * A file a distribution package installed: the advice to strip it or drop it is not one a team
+ * can follow, short of not installing the package (which the toolchain hint says).
+ */
+function isDistributionFile(owner: PackageRef | undefined): boolean {
+  return owner?.ecosystem === 'dpkg' || owner?.ecosystem === 'apk';
 }
 
 const DEFAULT_MIN_BYTES = 1_000_000;
@@ -255,18 +269,28 @@ class HintGroup {
   readonly files: SizedPath[] = [];
   readonly layers = new Set<number>();
   readonly parts = new Map<string, number>();
+  readonly packages = new Map<string, number>();
 
   constructor(
     readonly family: FamilyName,
     readonly base: boolean,
   ) {}
 
-  add(path: string, bytes: number, layer: number, part: string | undefined): void {
+  add(
+    path: string,
+    bytes: number,
+    layer: number,
+    part: string | undefined,
+    owner: PackageRef | undefined,
+  ): void {
     this.bytes += bytes;
     this.count += 1;
     this.files.push({ path, bytes });
     this.layers.add(layer);
     if (part !== undefined) this.parts.set(part, (this.parts.get(part) ?? 0) + bytes);
+    if (owner !== undefined) {
+      this.packages.set(owner.name, (this.packages.get(owner.name) ?? 0) + bytes);
+    }
   }
 
   toHint(): Hint {
@@ -281,6 +305,11 @@ class HintGroup {
       fix: family.fix,
       examples: topN(this.files, EXAMPLES, compareSized),
       layers: [...this.layers].sort((a, b) => a - b),
+      packages: topN(
+        Array.from(this.packages, ([name, bytes]) => ({ name, bytes })),
+        PACKAGES_NAMED,
+        (a, b) => b.bytes - a.bytes || compareCodeUnits(a.name, b.name),
+      ),
     };
   }
 }
@@ -317,8 +346,10 @@ export function findHints(
 
   for (const file of stack.finalFiles) {
     if (file.size <= 0) continue;
+    const owner = options.ownerOf?.(file.path);
     const found = claim(file, hasManifest);
-    if (found) groupOf(found.family, file.layer).add(file.path, file.size, file.layer, found.part);
+    if (!found || (found.family === 'unstripped' && isDistributionFile(owner))) continue;
+    groupOf(found.family, file.layer).add(file.path, file.size, file.layer, found.part, owner);
   }
   for (const version of stack.shadowed) {
     if (version.how !== 'deleted') continue;
@@ -326,6 +357,7 @@ export function findHints(
       version.path,
       version.bytes,
       version.addedInLayer,
+      undefined,
       undefined,
     );
   }

@@ -10,7 +10,6 @@ import {
   stringArray,
   type JsonObject,
 } from '../core/json-guards.js';
-import { analyseImage, stackLayers } from './analysis.js';
 import {
   createBlobSink,
   type BlobContent,
@@ -18,7 +17,7 @@ import {
   type LayerReadOptions,
   type LayerStats,
 } from './blob.js';
-import { findHints } from './hints.js';
+import { analyseLayers } from './deep-analysis.js';
 import { diffIdsOf, layerInstructions, platformOf } from './history.js';
 import { TarReader } from './tar-reader.js';
 import type { ImageMeasurement, LayerMeasurement } from './types.js';
@@ -175,9 +174,7 @@ async function resolveImage(
   const compressedLayers = layers.map((layer) => layer.compressed);
   const allCompressed = compressedLayers.every((bytes) => bytes !== undefined);
   const files = stats.map((layer) => layer.files ?? []);
-  // One replay of the layers serves both the analysis and the hints.
-  const stack = options.analyse ? stackLayers(files) : undefined;
-  const analysis = stack ? analyseImage(files, { stack }) : undefined;
+  const analysis = options.analyse ? analyseLayers(files, baseLayers) : undefined;
   return {
     imageId: located.imageId,
     size: layers.reduce((sum, layer) => sum + layer.size, 0),
@@ -192,9 +189,7 @@ async function resolveImage(
     platform,
     layers,
     ...(options.baseImage && baseLayers > 0 ? { baseImage: options.baseImage } : {}),
-    ...(analysis
-      ? { analysis: { ...analysis, hints: findHints(files, analysis, { baseLayers, stack }) } }
-      : {}),
+    ...(analysis ? { analysis } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import {
   unchangedSummary,
 } from './markdown.js';
 import { renderInsights } from './insights.js';
+import { renderPackages } from './packages.js';
 
 export interface CommentOptions {
   /** The `comment-key` input; may be empty. Goes into the hidden marker. */
@@ -217,7 +218,11 @@ function detailBlock(
   const unchanged = service.collapsed;
   // Unchanged services are noise by definition: only a note they carry is worth a block.
   const layers = unchanged ? [] : layersToShow(service);
-  const insights = unchanged ? '' : renderInsights(service, { allLayers });
+  const insights = unchanged
+    ? ''
+    : [renderPackages(service), renderInsights(service, { allLayers })]
+        .filter((part) => part !== '')
+        .join('\n\n');
   if (service.reasons.length === 0 && layers.length === 0 && insights === '') return undefined;
   const reasons = service.reasons.map((reason) => `- ${escapeMarkdown(reason)}`).join('\n');
   const layerPart =

@@ -43,7 +43,12 @@ export function renderInsights(service: ServiceResult, options: InsightOptions):
         `**Wasted:** ${formatBytes(analysis.wastedBytes)} in files that later layers delete or overwrite (efficiency ${percent(analysis.efficiency)}): ${offenders.join(', ')}`,
       );
     }
-    for (const hint of analysis.hints) lines.push(hintLine(hint));
+    // The base image's own contents are news only when the base image changed.
+    const baseChanged = service.baseChange !== undefined && service.baseChange !== 0;
+    for (const hint of analysis.hints) {
+      const inBaseOnly = hint.layers.every((index) => measurement.layers[index]?.base === true);
+      if (!inBaseOnly || baseChanged || options.allLayers) lines.push(hintLine(hint));
+    }
   }
   return lines.join('\n\n');
 }
@@ -90,7 +95,11 @@ function largestFiles(
  */
 function hintLine(hint: Hint): string {
   const examples = hint.examples.slice(0, EXAMPLES_PER_HINT).map(sized).join(', ');
-  return `💡 **${escapeWithCode(hint.title)}** (${formatBytes(hint.bytes)}): ${escapeWithCode(hint.fix)}${examples ? ` For example ${examples}.` : ''}`;
+  const packages = hint.packages
+    .map((owner) => `${escapeMarkdown(owner.name)} ${formatBytes(owner.bytes)}`)
+    .join(', ');
+  const owners = packages === '' ? '' : ` Packages: ${packages}.`;
+  return `💡 **${escapeWithCode(hint.title)}** (${formatBytes(hint.bytes)}): ${escapeWithCode(hint.fix)}${owners}${examples ? ` For example ${examples}.` : ''}`;
 }
 
 /** Escapes text; spans between backticks become `<code>` elements with escaped content. */

@@ -12,6 +12,12 @@ import type { LayerChange, ServiceFindings, ShardReport } from '../compare/types
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
 import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
 import {
+  inventoryOf,
+  packageFindingsOf,
+  parseImagePackages,
+  parsePackageFindings,
+} from './json-report-packages.js';
+import {
   type JsonAnalysis,
   type JsonSizedPath,
   type JsonBuild,
@@ -92,6 +98,9 @@ function parseService(service: ObjectReader): JsonServiceReport {
       return { kind: breach.oneOf('kind', BREACH_KINDS), reason: breach.string('reason') };
     }),
     build: service.optional('build', (value, key) => parseBuild(read.object(value, key))) ?? null,
+    packages:
+      service.optional('packages', (value, key) => parsePackageFindings(read.object(value, key))) ??
+      null,
     layerChanges: service.list('layerChanges', (item) => {
       const layer = item.asObject();
       return {
@@ -200,8 +209,18 @@ function parseAnalysis(analysis: ObjectReader): JsonAnalysis {
         layers: hint.list('layers', (index) =>
           index.self((value, key) => hint.reader.integer(value, key)),
         ),
+        packages: hint.has('packages')
+          ? hint.list('packages', (item) => {
+              const owner = item.asObject();
+              return { name: owner.string('name'), bytes: owner.bytes('bytes') };
+            })
+          : [],
       };
     }),
+    packages:
+      analysis.optional('packages', (value, key) =>
+        parseImagePackages(analysis.reader.object(value, key)),
+      ) ?? null,
   };
 }
 
@@ -235,6 +254,7 @@ function serviceFindings(service: JsonServiceReport): ServiceFindings {
     breaches: service.breaches.map((breach) => ({ kind: breach.kind, reason: breach.reason })),
     layerChanges,
     dockerfile: service.dockerfile ?? undefined,
+    packages: service.packages === null ? undefined : packageFindingsOf(service.packages),
     build: service.build
       ? {
           method: service.build.method,
@@ -258,7 +278,9 @@ function measurementOf(image: JsonImage): ImageMeasurement {
           ...(image.compressedEstimated ? { compressedEstimated: true } : {}),
         }),
     ...(image.baseImage === null ? {} : { baseImage: image.baseImage }),
-    ...(image.analysis === null ? {} : { analysis: image.analysis }),
+    ...(image.analysis === null
+      ? {}
+      : { analysis: { ...image.analysis, packages: inventoryOf(image.analysis.packages) } }),
     layers: image.layers.map((layer): LayerMeasurement => ({
       diffId: layer.diffId,
       size: layer.size,

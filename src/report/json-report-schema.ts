@@ -1,5 +1,6 @@
 import type {
   BreachKind,
+  Ecosystem,
   BuildMethod,
   FailOn,
   HintId,
@@ -85,6 +86,85 @@ export interface JsonServiceReport {
   readonly layerChanges: readonly JsonLayerChange[];
   /** How the image was built; null for a removed service (and in reports from before it). */
   readonly build: JsonBuild | null;
+  /** Packages against the baseline; null when the image was not analysed (or in older reports). */
+  readonly packages: JsonPackageFindings | null;
+}
+
+export interface JsonPackageFindings {
+  /** False when the baseline entry keeps no packages: then no change is listed. */
+  readonly comparable: boolean;
+  /** Largest |delta| first; a new service adds every package. */
+  readonly changes: readonly JsonPackageChange[];
+  readonly totals: readonly JsonEcosystemTotals[];
+  /** Each layer that grew, with the packages that wrote the most bytes into it. */
+  readonly grownLayers: readonly {
+    readonly layer: number;
+    readonly packages: readonly {
+      readonly ecosystem: Ecosystem;
+      readonly name: string;
+      readonly bytes: number;
+    }[];
+  }[];
+  /** Package databases that could not be read in full. */
+  readonly warnings: readonly string[];
+}
+
+export interface JsonPackageChange {
+  readonly ecosystem: Ecosystem;
+  readonly name: string;
+  readonly kind: 'added' | 'removed' | 'grown' | 'shrunk' | 'version-changed';
+  readonly versionBefore: string | null;
+  readonly versionAfter: string | null;
+  readonly bytesBefore: number | null;
+  readonly bytesAfter: number | null;
+  readonly delta: number;
+}
+
+export interface JsonEcosystemTotals {
+  readonly ecosystem: Ecosystem;
+  /** null without package data in the baseline. */
+  readonly packagesBefore: number | null;
+  readonly packagesAfter: number;
+  readonly bytesBefore: number | null;
+  readonly bytesAfter: number;
+  readonly delta: number;
+}
+
+/** Bytes per package in the image: the regular files each package owns. */
+export interface JsonImagePackages {
+  /** Largest first. */
+  readonly packages: readonly {
+    readonly ecosystem: Ecosystem;
+    readonly name: string;
+    readonly version: string;
+    readonly architecture: string | null;
+    readonly bytes: number;
+    readonly files: number;
+    /** Bytes by the layer that wrote them. */
+    readonly layers: readonly { readonly layer: number; readonly bytes: number }[];
+  }[];
+  /** One row per package identity, as the baseline keeps it. */
+  readonly summary: readonly JsonPackageRow[];
+  /** Files no package owns, by folder (no leading `/`). */
+  readonly unowned: readonly {
+    readonly folder: string;
+    readonly bytes: number;
+    readonly files: number;
+  }[];
+  /** Files more than one package claims (each counted once, for the first). */
+  readonly conflicts: number;
+  readonly warnings: readonly {
+    readonly file: string;
+    readonly line: number | null;
+    readonly message: string;
+  }[];
+}
+
+export interface JsonPackageRow {
+  readonly ecosystem: Ecosystem;
+  readonly name: string;
+  readonly version: string;
+  readonly bytes: number;
 }
 
 export interface JsonBuild {
@@ -145,6 +225,8 @@ export interface JsonAnalysis {
   /** One per layer, in image order. */
   readonly layers: readonly JsonLayerFiles[];
   readonly hints: readonly JsonHint[];
+  /** null in reports from before packages were attributed. */
+  readonly packages: JsonImagePackages | null;
 }
 
 export interface JsonSizedPath {
@@ -175,6 +257,8 @@ export interface JsonHint {
   readonly examples: readonly JsonSizedPath[];
   /** 0-based layer indexes where the bytes are. */
   readonly layers: readonly number[];
+  /** The packages that own the hint's files, largest first. */
+  readonly packages: readonly { readonly name: string; readonly bytes: number }[];
 }
 
 export interface JsonLayer {

@@ -1,5 +1,6 @@
 import type { ServiceResult, Verdict } from '../compare/types.js';
 import type { ImageAnalysis, SizedPath } from '../measure/analysis-types.js';
+import { imagePackagesReport, packageFindingsReport } from './json-report-packages.js';
 import type {
   JsonAnalysis,
   JsonReport,
@@ -64,6 +65,7 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
             : null,
         }
       : null,
+    packages: service.packages ? packageFindingsReport(service.packages) : null,
     layerChanges: service.layerChanges.map((layer) => ({
       instruction: layer.instruction,
       kind: layer.kind,
@@ -118,6 +120,8 @@ function analysisReport(analysis: ImageAnalysis): JsonAnalysis {
       fix: hint.fix,
       examples: hint.examples.map(sized),
       layers: [...hint.layers],
+      packages: hint.packages.map((owner) => ({ name: owner.name, bytes: owner.bytes })),
     })),
+    packages: imagePackagesReport(analysis.packages),
   };
 }

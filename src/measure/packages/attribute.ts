@@ -3,6 +3,7 @@ import type { FinalFile } from '../analysis.js';
 import { readApk } from './apk.js';
 import { compareCodeUnits } from '../../core/text.js';
 import { groupDatabases } from './databases.js';
+import { summarisePackages } from './summary.js';
 import { readDpkg } from './dpkg.js';
 import { readNpm } from './npm.js';
 import { createPathResolver } from './paths.js';
@@ -54,6 +55,8 @@ export function attributePackages(
   finalFiles: Iterable<AttributedFile>,
   databases: ReadonlyMap<string, Buffer>,
   symlinks: ReadonlyMap<string, string>,
+  /** Told each file's owner as it is decided, for a pass that needs it (the hints). */
+  onOwner?: (path: string, owner: PackageRef) => void,
 ): PackageInventory {
   const warnings: PackageWarning[] = [];
   const groups = groupDatabases(databases, warnings);
@@ -97,6 +100,7 @@ export function attributePackages(
     const [owner = 0, ...others] = claimants;
     const ownerRef = refs[owner];
     owned[owner]?.add(file);
+    if (ownerRef && onOwner) onOwner(file.path, ownerRef);
     if (others.length === 0 || !ownerRef) continue;
     conflictCount += 1;
     keepSmallest(conflicts, file.path, () => ({
@@ -106,8 +110,10 @@ export function attributePackages(
     }));
   }
 
+  const packages = usagesOf(installs, owned);
   return {
-    packages: usagesOf(installs, owned),
+    packages,
+    summary: summarisePackages(packages),
     unowned: Array.from(unowned, ([folder, sums]): UnownedFolder => ({
       folder,
       ...sums.summary(),

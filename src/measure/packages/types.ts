@@ -1,4 +1,4 @@
-import type { Ecosystem } from '../../core/model.js';
+import type { Ecosystem, PackageSummary } from '../../core/model.js';
 
 /** Which package, without its files: what a report or a conflict names. */
 export interface PackageRef {
@@ -60,6 +60,8 @@ export interface PackageWarning {
 export interface PackageInventory {
   /** Bytes descending, then ecosystem order, then name, version and architecture. */
   readonly packages: readonly PackageUsage[];
+  /** One row per package identity, as the baseline keeps it (see summary.ts). */
+  readonly summary: readonly PackageSummary[];
   /** Bytes descending, then folder. */
   readonly unowned: readonly UnownedFolder[];
   /** A few examples, smallest paths first; `conflictCount` says how many there are. */

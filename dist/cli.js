@@ -25,7 +25,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-6GPBYSNL.js";
+} from "./chunk-7LRYL2TP.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -45,6 +45,18 @@ export interface HintOptions {
   readonly ownerOf?: ((path: string) => PackageRef | undefined) | undefined;
 }
 
+/** Hints about the team's own files: a file a distribution package installed is not one. */
+const OWN_FILE_FAMILIES: ReadonlySet<string> = new Set([
+  'unstripped',
+  'dockerignore',
+  'bytecode',
+  'pip',
+  'uv',
+  'npm',
+  'yarn',
+  'goBuild',
+]);
+
 /** Packages a hint names, largest first. */
 const PACKAGES_NAMED = 5;
 
@@ -348,7 +360,7 @@ export function findHints(
     if (file.size <= 0) continue;
     const owner = options.ownerOf?.(file.path);
     const found = claim(file, hasManifest);
-    if (!found || (found.family === 'unstripped' && isDistributionFile(owner))) continue;
+    if (!found || (OWN_FILE_FAMILIES.has(found.family) && isDistributionFile(owner))) continue;
     groupOf(found.family, file.layer).add(file.path, file.size, file.layer, found.part, owner);
   }
   for (const version of stack.shadowed) {

@@ -25,7 +25,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-7LRYL2TP.js";
+} from "./chunk-L3MMZLDC.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -39,7 +39,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-7LRYL2TP.js";
+} from "./chunk-L3MMZLDC.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -113,3 +113,46 @@ describe('analyseLayers: bytes per package from one replay', () => {
     );
   });
 });
+
+describe('analyseLayers: paths a .list names that the image lacks', () => {
+  test('empty folders, hardlinks and deleted docs are there or excused; anything else is one warning per .list', () => {
+    const directory = (path: string): LayerFileRecord => ({
+      path,
+      kind: 'directory',
+      size: 0,
+      unstrippedElf: false,
+    });
+    const hardlink = (path: string): LayerFileRecord => ({
+      path,
+      kind: 'hardlink',
+      size: 0,
+      unstrippedElf: false,
+    });
+    const layer = [
+      directory('boot'),
+      file('usr/bin/perl', 3_000_000),
+      hardlink('usr/bin/perl5.36.0'),
+      database(
+        'var/lib/dpkg/status',
+        status([
+          ['perl-base', '5.36.0-7'],
+          ['tool', '1.0'],
+        ]),
+      ),
+      database(
+        'var/lib/dpkg/info/perl-base.list',
+        '/.\n/boot\n/usr/bin/perl\n/usr/bin/perl5.36.0\n/usr/share/doc/perl-base/copyright\n',
+      ),
+      database('var/lib/dpkg/info/tool.list', '/usr/bin/tool\n/usr/lib/tool/plugin.so\n'),
+    ];
+    const { warnings, packages } = analyseLayers([layer], 0).packages;
+    expect(warnings).toEqual([
+      {
+        file: 'var/lib/dpkg/info/tool.list',
+        message:
+          'names 2 paths the image does not have (first: /usr/bin/tool); tool is counted without them',
+      },
+    ]);
+    expect(packages.find((usage) => usage.name === 'perl-base')?.bytes).toBe(3_000_000);
+  });
+});

@@ -276,12 +276,22 @@ describe.each(paths)('bytes per package on written fixtures on $label', (engineP
     expect(checkRun.verdict.passed).toBe(true);
   });
 
-  test('a dpkg .list: a relative line is a warning, missing files and removed packages are not', () => {
+  test('a dpkg .list: a relative line and a path the image lacks are warnings; deleted docs and removed packages are not', () => {
     for (const run of [updateRun, checkRun]) {
       const result = serviceOf(run, dpkgList);
       expectAttribution(result, dpkgList);
-      expectWarnings(inventoryOf(result), [[HELLO_LIST, HELLO_LIST_RELATIVE_LINE, /absolute/]]);
-      expect(warningPrefixes(result)).toEqual([`/${HELLO_LIST} line ${HELLO_LIST_RELATIVE_LINE}`]);
+      expectWarnings(inventoryOf(result), [
+        [HELLO_LIST, HELLO_LIST_RELATIVE_LINE, /absolute/],
+        [
+          HELLO_LIST,
+          undefined,
+          /names a path the image does not have \(first: \/usr\/share\/hello\/never-there\.txt\)/,
+        ],
+      ]);
+      expect(warningPrefixes(result)).toEqual([
+        `/${HELLO_LIST} line ${HELLO_LIST_RELATIVE_LINE}`,
+        `/${HELLO_LIST}`,
+      ]);
       expect(result.breaches).toEqual([]);
     }
   });

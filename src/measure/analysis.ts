@@ -67,6 +67,11 @@ export interface LayerStack {
   readonly finalFiles: readonly FinalFile[];
   /** Symlinks present at the end: path → target as stored. */
   readonly finalSymlinks: ReadonlyMap<string, string>;
+  /**
+   * Everything else present at the end: directories (empty ones included), hardlinks (whose
+   * bytes the file they name carries), devices and fifos.
+   */
+  readonly finalOtherEntries: ReadonlySet<string>;
   /** Package database files present at the end, with their bytes (see blob.ts). */
   readonly finalDatabases: ReadonlyMap<string, Buffer>;
   /** Package database files present at the end that were too large to keep, with their sizes. */
@@ -204,12 +209,14 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
 
   const finalFiles: FinalFile[] = [];
   const finalSymlinks = new Map<string, string>();
+  const finalOtherEntries = new Set<string>();
   const finalDatabases = new Map<string, Buffer>();
   const oversizedDatabases = new Map<string, number>();
   forEachEntry(root, (entry) => {
     if (entry.kind === 'symlink' && entry.linkTarget !== undefined) {
       finalSymlinks.set(entry.path, entry.linkTarget);
     }
+    if (entry.kind !== 'file' && entry.kind !== 'symlink') finalOtherEntries.add(entry.path);
     if (entry.kind !== 'file') return;
     finalFiles.push({
       path: entry.path,
@@ -220,7 +227,15 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
     if (entry.content === 'too-large') oversizedDatabases.set(entry.path, entry.size);
     else if (entry.content !== undefined) finalDatabases.set(entry.path, entry.content);
   });
-  return { totalBytes, shadowed, finalFiles, finalSymlinks, finalDatabases, oversizedDatabases };
+  return {
+    totalBytes,
+    shadowed,
+    finalFiles,
+    finalSymlinks,
+    finalOtherEntries,
+    finalDatabases,
+    oversizedDatabases,
+  };
 }
 
 function findNode(root: TrieNode, segments: readonly string[]): TrieNode | undefined {

@@ -22,6 +22,7 @@ export function analyseLayers(
     stack.finalDatabases,
     stack.finalSymlinks,
     (path, owner) => owners.set(path, owner),
+    stack.finalOtherEntries,
   );
   const oversized = Array.from(stack.oversizedDatabases, ([path, bytes]) =>
     oversizedDatabaseWarning(path, bytes),

@@ -67,7 +67,7 @@ describe('attributePackages on bad input', () => {
     });
   });
 
-  it('ignores listed paths the image does not have, without a warning', () => {
+  it('counts a package without the listed paths the image lacks: one warning per .list, none for deleted docs', () => {
     const image = new Image()
       .link('bin', 'usr/bin')
       .database(
@@ -83,7 +83,13 @@ describe('attributePackages on bad input', () => {
       .database('var/lib/dpkg/info/part.list', '/bin/part\n/bin/deleted-later\n', 0)
       .file('usr/bin/part', 4_096, 0, 'dpkg:part');
     const inventory = image.attribute();
-    expect(inventory.warnings).toEqual([]);
+    expect(inventory.warnings).toEqual([
+      {
+        file: 'var/lib/dpkg/info/part.list',
+        message:
+          'names a path the image does not have (first: /usr/bin/deleted-later); part is counted without it',
+      },
+    ]);
     expect(find(inventory, 'dpkg:gone')).toMatchObject({ bytes: 0, files: 0 });
     expect(find(inventory, 'dpkg:part')?.bytes).toBe(image.bytesOf('dpkg:part'));
   });

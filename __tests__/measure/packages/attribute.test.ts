@@ -196,6 +196,7 @@ describe('attributePackages', () => {
     const venv = 'opt/venv/lib/python3.12/site-packages';
     const image = new Image()
       .link('opt/venv/lib64', 'lib')
+      .link('lib/libc.musl-x86_64.so.1', 'ld-musl-x86_64.so.1')
       .database(
         'lib/apk/db/installed',
         [

@@ -3,6 +3,7 @@ import type { FinalFile } from '../analysis.js';
 import { readApk } from './apk.js';
 import { compareCodeUnits } from '../../core/text.js';
 import { groupDatabases } from './databases.js';
+import { missingPathWarnings } from './missing.js';
 import { summarisePackages } from './summary.js';
 import { readDpkg } from './dpkg.js';
 import { readNpm } from './npm.js';
@@ -57,6 +58,8 @@ export function attributePackages(
   symlinks: ReadonlyMap<string, string>,
   /** Told each file's owner as it is decided, for a pass that needs it (the hints). */
   onOwner?: (path: string, owner: PackageRef) => void,
+  /** The final filesystem's other entries (folders, hardlinks): listed paths that exist. */
+  otherEntries: ReadonlySet<string> = new Set(),
 ): PackageInventory {
   const warnings: PackageWarning[] = [];
   const groups = groupDatabases(databases, warnings);
@@ -69,7 +72,10 @@ export function attributePackages(
   // Index order is claim priority from here on: the smallest index claiming a file owns it.
   installs.sort(compareInstalls);
 
-  const claims = claimsByPath(installs, createPathResolver(symlinks));
+  const resolve = createPathResolver(symlinks);
+  const claims = claimsByPath(installs, resolve);
+  // What the final filesystem has, for the paths a database names but the image lacks.
+  const present = new Set<string>([...symlinks.keys(), ...otherEntries]);
   const npmRoots = new Map<string, number>();
   installs.forEach((install, index) => {
     if (install.root !== undefined) npmRoots.set(install.root, index);
@@ -82,6 +88,7 @@ export function attributePackages(
   let conflictCount = 0;
 
   for (const file of finalFiles) {
+    addWithFolders(present, file.path);
     const exact = claims.get(file.path);
     const folderOwner = npmRoots.size > 0 ? deepestRoot(file.path, npmRoots) : undefined;
     const claimants = exact === undefined ? [] : typeof exact === 'number' ? [exact] : [...exact];
@@ -110,6 +117,7 @@ export function attributePackages(
     }));
   }
 
+  warnings.push(...missingPathWarnings(installs, resolve, (path) => present.has(path)));
   const packages = usagesOf(installs, owned);
   return {
     packages,
@@ -204,6 +212,16 @@ function claimsByPath(
     }
   });
   return claims;
+}
+
+/** Adds a file's path and every folder above it (once: a known folder's parents are known). */
+function addWithFolders(present: Set<string>, path: string): void {
+  present.add(path);
+  for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+    const folder = path.slice(0, slash);
+    if (present.has(folder)) return;
+    present.add(folder);
+  }
 }
 
 /** The install whose npm folder is the deepest one holding `path`, if any. */

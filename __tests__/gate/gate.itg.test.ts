@@ -1,11 +1,11 @@
+import { runGateOn } from '../support/gate.js';
 import { MemoryLog } from '../support/memory-log.js';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { parseInputs } from '../../src/inputs.js';
-import { runGate, type GateRun } from '../../src/pipeline.js';
+import type { GateRun } from '../../src/pipeline.js';
 import { renderComment } from '../../src/report/comment.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
@@ -77,22 +77,8 @@ async function gate(
   root: string,
   inputs: Record<string, string>,
 ): Promise<GateRun> {
-  const values: Record<string, string> = {
-    'working-directory': root,
-    'report-file': path.join(root, 'report.json'),
-    parallel: '3',
-    ...inputs,
-  };
   lastLog = new MemoryLog();
-  return runGate(
-    parseInputs((name) => values[name] ?? '', engine.env, root),
-    {
-      docker: engine.docker,
-      exec: engine.exec,
-      log: lastLog,
-      env: engine.env,
-    },
-  );
+  return runGateOn(engine, root, { parallel: '3', ...inputs }, lastLog);
 }
 
 function statusOf(run: GateRun, name: string): string | undefined {

@@ -1,11 +1,10 @@
-import { MemoryLog } from '../support/memory-log.js';
+import { runGateOn } from '../support/gate.js';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tarStream from 'tar-stream';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceResult } from '../../src/compare/types.js';
-import { parseInputs } from '../../src/inputs.js';
-import { runGate, type GateRun } from '../../src/pipeline.js';
+import type { GateRun } from '../../src/pipeline.js';
 import {
   countWithTarStream,
   DEBIAN_BASE,
@@ -70,22 +69,7 @@ async function measureOn(
   // A copy per engine: each writes its own baseline.
   const root = await tempDirectory('engines-copy');
   await cp(template, root, { recursive: true });
-  const values: Record<string, string> = {
-    'working-directory': root,
-    'report-file': path.join(root, 'report.json'),
-    mode: 'update',
-    parallel: '4',
-    ...inputs,
-  };
-  return runGate(
-    parseInputs((name) => values[name] ?? '', engine.env, root),
-    {
-      docker: engine.docker,
-      exec: engine.exec,
-      log: new MemoryLog(),
-      env: engine.env,
-    },
-  );
+  return runGateOn(engine, root, { mode: 'update', parallel: '4', ...inputs });
 }
 
 /** Σ of the layer descriptors' sizes in the saved image's manifest: what a push would send. */

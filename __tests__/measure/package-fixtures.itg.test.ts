@@ -1,11 +1,10 @@
-import { MemoryLog } from '../support/memory-log.js';
+import { runGateOn } from '../support/gate.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ServiceResult } from '../../src/compare/types.js';
-import { parseInputs } from '../../src/inputs.js';
 import type { PackageInventory } from '../../src/measure/packages/types.js';
-import { runGate, type GateRun } from '../../src/pipeline.js';
+import type { GateRun } from '../../src/pipeline.js';
 import { engineOrSkip, tempDirectory } from '../support/engine.js';
 import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
 import {
@@ -61,21 +60,7 @@ async function gate(
   root: string,
   inputs: Record<string, string>,
 ): Promise<GateRun> {
-  const values: Record<string, string> = {
-    'working-directory': root,
-    'report-file': path.join(root, 'report.json'),
-    parallel: '3',
-    ...inputs,
-  };
-  return runGate(
-    parseInputs((name) => values[name] ?? '', engine.env, root),
-    {
-      docker: engine.docker,
-      exec: engine.exec,
-      log: new MemoryLog(),
-      env: engine.env,
-    },
-  );
+  return runGateOn(engine, root, { parallel: '3', ...inputs });
 }
 
 function serviceOf(run: GateRun, fixture: PackageFixture): ServiceResult {

@@ -1,4 +1,4 @@
-import { MemoryLog } from '../support/memory-log.js';
+import { runGateOn } from '../support/gate.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -6,9 +6,8 @@ import { imageTag } from '../../src/build/build.js';
 import type { PackageChange } from '../../src/compare/packages.js';
 import type { ServiceResult } from '../../src/compare/types.js';
 import { formatBytes } from '../../src/core/units.js';
-import { parseInputs } from '../../src/inputs.js';
 import type { PackageUsage } from '../../src/measure/packages/types.js';
-import { runGate, type GateRun } from '../../src/pipeline.js';
+import type { GateRun } from '../../src/pipeline.js';
 import { renderComment } from '../../src/report/comment.js';
 import { DEBIAN_BASE, engineOrSkip, tempDirectory } from '../support/engine.js';
 import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
@@ -133,20 +132,7 @@ async function gate(
   root: string,
   inputs: Record<string, string>,
 ): Promise<GateRun> {
-  const values: Record<string, string> = {
-    'working-directory': root,
-    'report-file': path.join(root, 'report.json'),
-    ...inputs,
-  };
-  return runGate(
-    parseInputs((name) => values[name] ?? '', engine.env, root),
-    {
-      docker: engine.docker,
-      exec: engine.exec,
-      log: new MemoryLog(),
-      env: engine.env,
-    },
-  );
+  return runGateOn(engine, root, inputs);
 }
 
 function serviceOf(run: GateRun): ServiceResult {

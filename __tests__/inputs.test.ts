@@ -79,6 +79,7 @@ describe('parseInputs defaults', () => {
     commentKey: '',
     githubToken: '',
     reports: [],
+    shards: undefined,
   };
 
   test('every input unset', () => {

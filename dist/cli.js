@@ -14,9 +14,12 @@ import {
   errorMessage,
   execCommand,
   exitOnStopSignals,
+  matrixOf,
   mergeReportFiles,
   parseInputs,
+  planRepository,
   renderBuildsTerminal,
+  renderPlan,
   renderTerminalHints,
   renderTerminalPackages,
   renderTerminalReasons,
@@ -25,17 +28,18 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-L3MMZLDC.js";
+} from "./chunk-MTH4PLEB.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
 import { parseArgs } from "node:util";
-var USAGE = `Usage: image-size-gate <check|update|report> [options]
+var USAGE = `Usage: image-size-gate <check|update|report|plan> [options]
 
 Builds every service, measures each image, and compares it with the baseline.
   check    exit 1 when a service breaks its budget or grows too much
   update   also write the measured sizes to the baseline file
   report   merge JSON reports (--reports) into one verdict, without building
+  plan     split the services into --shards N balanced by baseline size; prints the matrix
 
 Options (the same names as the action's inputs):
   -C, --working-directory DIR   repository root (default: .)
@@ -64,6 +68,7 @@ Options (the same names as the action's inputs):
   --load true|false             load built images into the engine (default: false)
   --report-file FILE            where to write the JSON report
   --reports LIST                report: JSON reports to merge (files, directories, globs)
+  --shards N                    plan: how many shards (1 to 256)
   -v, --verbose                 print every build log
   -h, --help                    show this help
 `;
@@ -92,7 +97,8 @@ var STRING_OPTIONS = [
   "min-efficiency",
   "max-layers",
   "no-new-layers",
-  "analyze"
+  "analyze",
+  "shards"
 ];
 function terminalLog(verbose) {
   return {
@@ -134,9 +140,9 @@ ${USAGE}`);
     return 0;
   }
   const command = positionals[0];
-  if (command !== "check" && command !== "update" && command !== "report" || positionals.length > 1) {
+  if (command !== "check" && command !== "update" && command !== "report" && command !== "plan" || positionals.length > 1) {
     process.stderr.write(
-      `Expected one command, check, update or report (got ${positionals.join(" ") || "none"}).
+      `Expected one command, check, update, report or plan (got ${positionals.join(" ") || "none"}).
 
 ${USAGE}`
     );
@@ -153,6 +159,16 @@ ${USAGE}`
   try {
     const env = { ...process.env, GITHUB_WORKSPACE: void 0 };
     const inputs = parseInputs(readOption, env, process.cwd());
+    if (inputs.mode === "plan") {
+      const { plan, note } = await planRepository(inputs, env);
+      if (note !== void 0) process.stderr.write(`warning: ${note}
+`);
+      process.stderr.write(`${renderPlan(plan)}
+`);
+      process.stdout.write(`${matrixOf(plan)}
+`);
+      return 0;
+    }
     await assertReportPathIsSafe(inputs, execCommand);
     const log = terminalLog(values.verbose === true);
     const { verdict, baselineWritten } = inputs.mode === "report" ? {

@@ -23,13 +23,16 @@ import {
   formatBytes,
   formatSignedBytes,
   isObject,
+  matrixOf,
   mergeReportFiles,
   parseInputs,
+  planRepository,
   plural,
   renderBuildsMarkdown,
   renderHeadline,
   renderMarkdown,
   renderPackages,
+  renderPlan,
   renderServiceTable,
   renderTableNotes,
   repositoryServices,
@@ -39,7 +42,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-L3MMZLDC.js";
+} from "./chunk-MTH4PLEB.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -27064,6 +27067,10 @@ async function run() {
   let outcome;
   try {
     inputs = parseInputs((name) => getInput(name), process.env, process.cwd());
+    if (inputs.mode === "plan") {
+      await plan(inputs);
+      return;
+    }
     outcome = await decide(inputs);
   } catch (error2) {
     setFailed(errorMessage(error2));
@@ -27122,6 +27129,18 @@ async function report(verdict, outcome, inputs) {
     },
     actionsLog
   );
+}
+async function plan(inputs) {
+  const { plan: shards, note } = await planRepository(inputs, process.env);
+  if (note !== void 0) warning(note);
+  setOutput("matrix", matrixOf(shards));
+  const summary2 = renderPlan(shards);
+  info(summary2);
+  try {
+    await summary.addRaw(summary2, true).write();
+  } catch (error2) {
+    warning(`Could not write the job summary: ${errorMessage(error2)}`);
+  }
 }
 async function decide(inputs) {
   await assertReportPathIsSafe(inputs, execCommand);

@@ -18,14 +18,17 @@ import { renderTerminalPackages } from './report/packages.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
 import { buildJsonReport } from './report/json-report.js';
 import { mergeReportFiles } from './merge-reports.js';
+import { matrixOf, planRepository } from './plan.js';
+import { renderPlan } from './report/plan.js';
 import { writeJsonReport } from './report/write-report.js';
 
-const USAGE = `Usage: image-size-gate <check|update|report> [options]
+const USAGE = `Usage: image-size-gate <check|update|report|plan> [options]
 
 Builds every service, measures each image, and compares it with the baseline.
   check    exit 1 when a service breaks its budget or grows too much
   update   also write the measured sizes to the baseline file
   report   merge JSON reports (--reports) into one verdict, without building
+  plan     split the services into --shards N balanced by baseline size; prints the matrix
 
 Options (the same names as the action's inputs):
   -C, --working-directory DIR   repository root (default: .)
@@ -54,6 +57,7 @@ Options (the same names as the action's inputs):
   --load true|false             load built images into the engine (default: false)
   --report-file FILE            where to write the JSON report
   --reports LIST                report: JSON reports to merge (files, directories, globs)
+  --shards N                    plan: how many shards (1 to 256)
   -v, --verbose                 print every build log
   -h, --help                    show this help
 `;
@@ -84,6 +88,7 @@ const STRING_OPTIONS = [
   'max-layers',
   'no-new-layers',
   'analyze',
+  'shards',
 ] as const;
 
 function terminalLog(verbose: boolean): Log {
@@ -122,11 +127,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = positionals[0];
   if (
-    (command !== 'check' && command !== 'update' && command !== 'report') ||
+    (command !== 'check' && command !== 'update' && command !== 'report' && command !== 'plan') ||
     positionals.length > 1
   ) {
     process.stderr.write(
-      `Expected one command, check, update or report (got ${positionals.join(' ') || 'none'}).\n\n${USAGE}`,
+      `Expected one command, check, update, report or plan (got ${positionals.join(' ') || 'none'}).\n\n${USAGE}`,
     );
     return 1;
   }
@@ -146,6 +151,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     // `run:` step where GITHUB_WORKSPACE is set.
     const env = { ...process.env, GITHUB_WORKSPACE: undefined };
     const inputs = parseInputs(readOption, env, process.cwd());
+    if (inputs.mode === 'plan') {
+      const { plan, note } = await planRepository(inputs, env);
+      if (note !== undefined) process.stderr.write(`warning: ${note}\n`);
+      process.stderr.write(`${renderPlan(plan)}\n`);
+      process.stdout.write(`${matrixOf(plan)}\n`);
+      return 0;
+    }
     await assertReportPathIsSafe(inputs, execCommand);
     const log = terminalLog(values.verbose === true);
     const { verdict, baselineWritten } =

@@ -71,6 +71,8 @@ export interface Inputs {
   readonly githubToken: string;
   /** `mode: report`: the JSON reports to merge (files, directories or globs). */
   readonly reports: readonly string[];
+  /** `mode: plan`: how many shards to split the services into. */
+  readonly shards: number | undefined;
 }
 
 /** Reads one input by its action.yml name; returns '' when unset. */
@@ -126,6 +128,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     commentKey: get('comment-key'),
     githubToken: get('github-token'),
     reports: splitList(read('reports')),
+    shards: shardCount(get('shards')),
   };
 }
 
@@ -195,6 +198,28 @@ function optionalParsed<T>(
 
 function increase(get: (name: string) => string, name: string): Increase | undefined {
   return optionalParsed(get, name, parseIncrease, () => INCREASE_PROBLEM);
+}
+
+/** Beyond this a matrix is more jobs than GitHub runs at once (256 per workflow run). */
+export const MAX_SHARDS = 256;
+
+function shardCount(value: string): number | undefined {
+  if (value === '') return undefined;
+  const count = Number(value);
+  if (
+    !/^\s*\d+\s*$/.test(value) ||
+    !Number.isSafeInteger(count) ||
+    count < 1 ||
+    count > MAX_SHARDS
+  ) {
+    throw new InputError(
+      INPUT_SOURCE,
+      'shards',
+      value,
+      `must be a whole number of shards from 1 to ${MAX_SHARDS}`,
+    );
+  }
+  return count;
 }
 
 function parallel(value: string): number {

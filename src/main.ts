@@ -14,6 +14,8 @@ import { publishComment } from './report/publish-comment.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
 import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
 import { mergeReportFiles } from './merge-reports.js';
+import { matrixOf, planRepository } from './plan.js';
+import { renderPlan } from './report/plan.js';
 import { renderSummary } from './report/summary.js';
 import { writeJsonReport } from './report/write-report.js';
 
@@ -43,6 +45,10 @@ export async function run(): Promise<void> {
   let outcome: Outcome;
   try {
     inputs = parseInputs((name) => core.getInput(name), process.env, process.cwd());
+    if (inputs.mode === 'plan') {
+      await plan(inputs);
+      return;
+    }
     outcome = await decide(inputs);
   } catch (error) {
     core.setFailed(errorMessage(error));
@@ -107,6 +113,20 @@ async function report(verdict: Verdict, outcome: Outcome, inputs: Inputs): Promi
     },
     actionsLog,
   );
+}
+
+/** `mode: plan`: the `matrix` output and a summary table; nothing is built. */
+async function plan(inputs: Inputs): Promise<void> {
+  const { plan: shards, note } = await planRepository(inputs, process.env);
+  if (note !== undefined) core.warning(note);
+  core.setOutput('matrix', matrixOf(shards));
+  const summary = renderPlan(shards);
+  core.info(summary);
+  try {
+    await core.summary.addRaw(summary, true).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${errorMessage(error)}`);
+  }
 }
 
 async function decide(inputs: Inputs): Promise<Outcome> {

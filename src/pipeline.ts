@@ -102,7 +102,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   return { verdict, baselineWritten };
 }
 
-function serviceLoadOptions(inputs: Inputs, env: Environment): LoadServicesOptions {
+export function serviceLoadOptions(inputs: Inputs, env: Environment): LoadServicesOptions {
   return {
     workingDirectory: inputs.workingDirectory,
     configPath: inputs.configPath,

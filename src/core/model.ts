@@ -24,7 +24,7 @@ export type BreachKind = (typeof BREACH_KINDS)[number];
 export const LAYER_CHANGE_KINDS = ['added', 'removed', 'grown', 'shrunk', 'unchanged'] as const;
 export type LayerChangeKind = (typeof LAYER_CHANGE_KINDS)[number];
 
-export const MODES = ['check', 'update', 'report'] as const;
+export const MODES = ['check', 'update', 'report', 'plan'] as const;
 export type Mode = (typeof MODES)[number];
 
 export const COMMENT_POLICIES = ['auto', 'always', 'never'] as const;

@@ -80,6 +80,7 @@ describe('parseInputs defaults', () => {
     githubToken: '',
     reports: [],
     shards: undefined,
+    approveLabel: 'image-size-approved',
   };
 
   test('every input unset', () => {

@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-MTH4PLEB.js";
+} from "./chunk-KDEKWUCD.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -42,7 +42,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-MTH4PLEB.js";
+} from "./chunk-KDEKWUCD.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -27029,6 +27029,59 @@ async function publish(verdict, event, reported, settings, log) {
   else log.warning(result.warning);
 }
 
+// src/approval.ts
+var MAY_APPROVE = /* @__PURE__ */ new Set(["admin", "maintain", "write"]);
+async function lookUpApproval(lookup) {
+  const { event, label, log } = lookup;
+  if (label === "") return void 0;
+  const context3 = readPullRequestContext(event.name, event.payload, event.repository);
+  if (!context3 || !labelsOf(event.payload).includes(label)) return void 0;
+  const ignored = (reason) => {
+    log.warning(`The ${label} label does not count: ${reason}.`);
+    return { kind: "ignored", label, reason };
+  };
+  if (lookup.token === "") return ignored("no github-token to ask GitHub who added it");
+  try {
+    const client = createGitHubClient(lookup.token, { baseUrl: lookup.apiUrl, log });
+    const repository = { owner: context3.owner, repo: context3.repo };
+    const events = await client.paginate(client.rest.issues.listEvents, {
+      ...repository,
+      issue_number: context3.number,
+      per_page: 100
+    });
+    const added = events.filter((item) => item.event === "labeled" && labelName(item) === label).at(-1);
+    if (added === void 0) return ignored("GitHub lists no event that added it");
+    const by = added.actor?.login;
+    if (by === void 0 || by === "") return ignored("the event that added it names no one");
+    const { data } = await client.rest.repos.getCollaboratorPermissionLevel({
+      ...repository,
+      username: by
+    });
+    const permission = data.role_name || data.permission;
+    if (!MAY_APPROVE.has(permission)) {
+      return ignored(`@${by} added it but has ${permission} permission, not write`);
+    }
+    const approval = { kind: "approved", label, by, at: added.created_at };
+    log.info(`Size failures are warnings: @${by} added ${label} at ${added.created_at}.`);
+    return approval;
+  } catch (error2) {
+    return ignored(`GitHub could not say who added it (${errorMessage(error2)})`);
+  }
+}
+function labelsOf(payload) {
+  if (!isObject(payload) || !isObject(payload["pull_request"])) return [];
+  const labels = payload["pull_request"]["labels"];
+  if (!Array.isArray(labels)) return [];
+  return labels.flatMap((item) => {
+    const name = isObject(item) ? stringMember(item, "name") : void 0;
+    return name === void 0 ? [] : [name];
+  });
+}
+function labelName(item) {
+  if (!isObject(item) || !isObject(item["label"])) return void 0;
+  return stringMember(item["label"], "name");
+}
+
 // src/report/summary.ts
 var SUMMARY_MAX_BYTES = 1e6;
 function renderSummary(verdict, analyze) {
@@ -27144,11 +27197,19 @@ async function plan(inputs) {
 }
 async function decide(inputs) {
   await assertReportPathIsSafe(inputs, execCommand);
+  const approval = await lookUpApproval({
+    event: readEventContext(process.env, actionsLog),
+    label: inputs.approveLabel,
+    token: inputs.githubToken,
+    apiUrl: process.env["GITHUB_API_URL"],
+    log: actionsLog
+  });
   if (inputs.mode === "report") {
     const merged = await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
       repository: repositoryServices(inputs, process.env),
       totalBudget: inputs.totalBudget,
-      failOn: inputs.failOn
+      failOn: inputs.failOn,
+      approval
     });
     info(`Merged ${merged.files.length} reports: ${merged.files.join(", ")}`);
     return { verdict: merged.verdict, reportedPullRequests: merged.pullRequests };
@@ -27157,7 +27218,8 @@ async function decide(inputs) {
     docker: new import_dockerode.default(),
     exec: execCommand,
     log: actionsLog,
-    env: process.env
+    env: process.env,
+    approval
   });
   return { verdict: result.verdict, reportedPullRequests: [] };
 }

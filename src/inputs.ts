@@ -73,6 +73,8 @@ export interface Inputs {
   readonly reports: readonly string[];
   /** `mode: plan`: how many shards to split the services into. */
   readonly shards: number | undefined;
+  /** The pull request label that turns size failures into warnings; '' when turned off. */
+  readonly approveLabel: string;
 }
 
 /** Reads one input by its action.yml name; returns '' when unset. */
@@ -129,6 +131,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     githubToken: get('github-token'),
     reports: splitList(read('reports')),
     shards: shardCount(get('shards')),
+    approveLabel: approveLabel(get('approve-label')),
   };
 }
 
@@ -198,6 +201,12 @@ function optionalParsed<T>(
 
 function increase(get: (name: string) => string, name: string): Increase | undefined {
   return optionalParsed(get, name, parseIncrease, () => INCREASE_PROBLEM);
+}
+
+/** Unset means the default label; `none` turns approvals off. */
+function approveLabel(value: string): string {
+  if (value === '') return 'image-size-approved';
+  return value.toLowerCase() === 'none' ? '' : value;
 }
 
 /** Beyond this a matrix is more jobs than GitHub runs at once (256 per workflow run). */

@@ -14,6 +14,7 @@ import { publishComment } from './report/publish-comment.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
 import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
 import { mergeReportFiles } from './merge-reports.js';
+import { lookUpApproval } from './approval.js';
 import { matrixOf, planRepository } from './plan.js';
 import { renderPlan } from './report/plan.js';
 import { renderSummary } from './report/summary.js';
@@ -131,11 +132,19 @@ async function plan(inputs: Inputs): Promise<void> {
 
 async function decide(inputs: Inputs): Promise<Outcome> {
   await assertReportPathIsSafe(inputs, execCommand);
+  const approval = await lookUpApproval({
+    event: readEventContext(process.env, actionsLog),
+    label: inputs.approveLabel,
+    token: inputs.githubToken,
+    apiUrl: process.env['GITHUB_API_URL'],
+    log: actionsLog,
+  });
   if (inputs.mode === 'report') {
     const merged = await mergeReportFiles(inputs.reports, inputs.workingDirectory, {
       repository: repositoryServices(inputs, process.env),
       totalBudget: inputs.totalBudget,
       failOn: inputs.failOn,
+      approval,
     });
     core.info(`Merged ${merged.files.length} reports: ${merged.files.join(', ')}`);
     return { verdict: merged.verdict, reportedPullRequests: merged.pullRequests };
@@ -145,6 +154,7 @@ async function decide(inputs: Inputs): Promise<Outcome> {
     exec: execCommand,
     log: actionsLog,
     env: process.env,
+    approval,
   });
   return { verdict: result.verdict, reportedPullRequests: [] };
 }

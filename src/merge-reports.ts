@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
 import { readBaseline } from './baseline/baseline.js';
-import type { Verdict } from './compare/types.js';
+import type { Approval, Verdict } from './compare/types.js';
 import { INPUT_SOURCE, InputError } from './core/errors.js';
 import { mergeShardReports } from './compare/merge.js';
 import { parseJsonReport, shardReportOf, type JsonPullRequest } from './report/json-report.js';
@@ -53,6 +53,7 @@ export async function mergeReportFiles(
     readonly failOn: FailOn;
     /** What the checkout says exists; absent where the merging job has no checkout. */
     readonly repository?: RepositoryServices | undefined;
+    readonly approval?: Approval | undefined;
   },
 ): Promise<MergedReports> {
   const files = await findReportFiles(patterns, workingDirectory);
@@ -74,6 +75,7 @@ export async function mergeReportFiles(
       totalBudget,
       knownServices: known,
       reportNames: files.map((file) => path.relative(workingDirectory, file)),
+      approval: options.approval,
     }),
     files,
     pullRequests: reports.flatMap((report) => (report.pullRequest ? [report.pullRequest] : [])),

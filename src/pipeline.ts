@@ -16,7 +16,7 @@ import { ensureImagePresent } from './build/pull.js';
 import { GzipSizeEstimator } from './measure/gzip-size.js';
 import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
-import type { ServiceOutcome, Verdict } from './compare/types.js';
+import type { Approval, ServiceOutcome, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { InputError, errorMessage } from './core/errors.js';
 import { type Inputs } from './inputs.js';
@@ -34,6 +34,8 @@ export interface GateDependencies {
   readonly exec: Exec;
   readonly log: Log;
   readonly env: Environment;
+  /** The pull request's approval label, looked up before the run (see approval.ts). */
+  readonly approval?: Approval | undefined;
 }
 
 export interface GateRun {
@@ -80,6 +82,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     totalBudget: plan.settings.totalBudget ?? inputs.totalBudget,
     fullRun: plan.fullRun,
     knownServices: plan.all.map((service) => service.name),
+    approval: deps.approval,
   });
 
   let baselineWritten: string | undefined;

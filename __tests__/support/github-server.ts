@@ -12,7 +12,21 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type RouteName =
-  'listComments' | 'createComment' | 'updateComment' | 'deleteComment' | 'getPullRequest';
+  | 'listComments'
+  | 'createComment'
+  | 'updateComment'
+  | 'deleteComment'
+  | 'getPullRequest'
+  | 'listIssueEvents'
+  | 'getPermission';
+
+/** An issue event as GitHub lists it (the fields the action reads). */
+export interface IssueEvent {
+  readonly event: string;
+  readonly label?: { readonly name: string };
+  readonly actor: { readonly login: string } | null;
+  readonly created_at: string;
+}
 
 export interface RecordedRequest {
   /** Which endpoint the request hit; undefined for a path this server does not implement. */
@@ -89,6 +103,10 @@ export interface GitHubServer {
   comments(issue: IssueRef): StoredComment[];
   /** What `GET /repos/:owner/:repo/pulls/:number` answers; unknown pull requests are 404. */
   setPullRequest(owner: string, repo: string, number: number, record: PullRequestRecord): void;
+  /** What `GET /repos/:owner/:repo/issues/:number/events` lists (one page). */
+  setIssueEvents(issue: IssueRef, events: readonly IssueEvent[]): void;
+  /** A user's permission for `GET /repos/:owner/:repo/collaborators/:user/permission`. */
+  setPermission(owner: string, repo: string, user: string, permission: string): void;
   /** Makes a route fail; rules stack, the oldest unexhausted one answers first. */
   fail(route: RouteName | '*', failure: Failure): void;
   /**
@@ -182,6 +200,16 @@ const ROUTES: ReadonlyArray<{ route: RouteName; method: string; pattern: RegExp 
     pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/,
   },
   { route: 'getPullRequest', method: 'GET', pattern: /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/ },
+  {
+    route: 'listIssueEvents',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/events$/,
+  },
+  {
+    route: 'getPermission',
+    method: 'GET',
+    pattern: /^\/repos\/([^/]+)\/([^/]+)\/collaborators\/([^/]+)\/permission$/,
+  },
 ];
 
 export async function startGitHubServer(options: GitHubServerOptions = {}): Promise<GitHubServer> {
@@ -191,6 +219,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   /** comment id → issue key, for PATCH. */
   const commentIssue = new Map<number, string>();
   const pulls = new Map<string, PullRequestRecord>();
+  const issueEvents = new Map<string, readonly IssueEvent[]>();
+  const permissions = new Map<string, string>();
   let rules: FailureRule[] = [];
   let createBarrier: { count: number; waiting: (() => void)[] } | undefined;
   let nextId = 1_000;
@@ -405,6 +435,20 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         sendJson(response, 200, comment);
         return;
       }
+      case 'listIssueEvents': {
+        sendJson(response, 200, issueEvents.get(issueKey(owner, repo, id)) ?? []);
+        return;
+      }
+      case 'getPermission': {
+        const user = decodeURIComponent(idText);
+        const permission = permissions.get(`${owner}/${repo}/${user}`.toLowerCase()) ?? 'none';
+        sendJson(response, 200, {
+          permission,
+          role_name: permission,
+          user: { login: user },
+        });
+        return;
+      }
       case 'getPullRequest': {
         const record = pulls.get(issueKey(owner, repo, id));
         if (record === undefined) {
@@ -465,6 +509,12 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     setPullRequest: (owner, repo, number, record) => {
       pulls.set(issueKey(owner, repo, number), record);
     },
+    setIssueEvents: (issue, events) => {
+      issueEvents.set(issueKey(issue.owner, issue.repo, issue.issueNumber), events);
+    },
+    setPermission: (owner, repo, user, permission) => {
+      permissions.set(`${owner}/${repo}/${user}`.toLowerCase(), permission);
+    },
     fail: (route, failure) => {
       rules.push({ route, failure, remaining: failure.times ?? Number.POSITIVE_INFINITY });
     },
@@ -476,6 +526,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       issues.clear();
       commentIssue.clear();
       pulls.clear();
+      issueEvents.clear();
+      permissions.clear();
       rules = [];
       requests.length = 0;
     },

@@ -22,7 +22,7 @@ import {
   removedReason,
   wouldFailReason,
 } from './reasons.js';
-import type { Breach, ServiceFindings, ServiceOutcome, Verdict } from './types.js';
+import type { Approval, Breach, ServiceFindings, ServiceOutcome, Verdict } from './types.js';
 import { finishVerdict, splitBaseOwn } from './verdict.js';
 
 export interface CompareInput {
@@ -35,6 +35,8 @@ export interface CompareInput {
   readonly fullRun: boolean;
   /** Every service name the repository defines, selected or not. */
   readonly knownServices: readonly string[];
+  /** The pull request's approval label: size failures become warnings when it counts. */
+  readonly approval?: Approval | undefined;
 }
 
 /** Compares measurements with the baseline and the limits. Pure: no I/O, no clock. */
@@ -67,7 +69,14 @@ export function compare(input: CompareInput): Verdict {
       const size = entry ? sizeOf(entry, metric) : undefined;
       return size === undefined ? [] : [size];
     });
-  return finishVerdict({ findings, metric, failOn, totalBudget: input.totalBudget, carriedSizes });
+  return finishVerdict({
+    findings,
+    metric,
+    failOn,
+    totalBudget: input.totalBudget,
+    carriedSizes,
+    approval: input.approval,
+  });
 }
 
 function evaluateMeasured(

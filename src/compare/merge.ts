@@ -2,7 +2,7 @@ import { InputError } from '../core/errors.js';
 import type { FailOn } from '../core/model.js';
 import { unmeasuredService } from './compare.js';
 import { duplicateShardReason, missingShardReason } from './reasons.js';
-import type { ServiceFindings, ShardReport, Verdict } from './types.js';
+import type { Approval, ServiceFindings, ShardReport, Verdict } from './types.js';
 import { finishVerdict } from './verdict.js';
 
 export interface MergeOptions {
@@ -16,6 +16,8 @@ export interface MergeOptions {
   readonly knownServices?: ReadonlyMap<string, number | undefined> | undefined;
   /** Names for the reports in messages (their file paths), in the order of `shards`. */
   readonly reportNames?: readonly string[] | undefined;
+  /** The pull request's approval label, as the merging job sees it. */
+  readonly approval?: Approval | undefined;
 }
 
 /**
@@ -76,5 +78,6 @@ export function mergeShardReports(shards: readonly ShardReport[], options: Merge
     failOn: options.failOn,
     totalBudget: options.totalBudget,
     carriedSizes,
+    approval: options.approval,
   });
 }

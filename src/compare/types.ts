@@ -115,6 +115,21 @@ export interface BaseOwnSplit {
   readonly ownSize: number | undefined;
 }
 
+/**
+ * The approval label of the pull request: `approved` when someone with write permission added
+ * it (size failures become warnings), `ignored` when it is there but does not count, and why.
+ */
+export type Approval =
+  | {
+      readonly kind: 'approved';
+      readonly label: string;
+      /** Login of who added the label. */
+      readonly by: string;
+      /** When, as the issue events API says (ISO 8601). */
+      readonly at: string;
+    }
+  | { readonly kind: 'ignored'; readonly label: string; readonly reason: string };
+
 /** What one shard's report hands to the merge (`mode: report`). */
 export interface ShardReport {
   readonly metric: Metric;
@@ -147,4 +162,6 @@ export interface Verdict {
   readonly failures: readonly string[];
   /** The services whose breaches fail the gate, in name order. */
   readonly failedServices: readonly string[];
+  /** The pull request's approval label, when it has one. */
+  readonly approval?: Approval | undefined;
 }

@@ -1,9 +1,11 @@
 import type { FailOn, Metric } from '../core/model.js';
 import { compareCodeUnits } from '../core/text.js';
 import type { ImageMeasurement } from '../measure/types.js';
+import { approveFindings } from './approval.js';
 import type { LayerChange } from './layers.js';
 import { totalOverBudgetReason } from './reasons.js';
 import type {
+  Approval,
   BaseOwnSplit,
   Breach,
   ServiceFindings,
@@ -23,13 +25,15 @@ export function finishVerdict(fields: {
   readonly totalBudget: number | undefined;
   /** Baseline sizes of the services this run (or no shard) covered: counted on both sides. */
   readonly carriedSizes: readonly number[];
+  readonly approval?: Approval | undefined;
 }): Verdict {
-  const { failOn } = fields;
+  const { failOn, approval } = fields;
   const services = fields.findings
-    .map((findings) => finishService(findings, failOn))
+    .map((findings) => finishService(approveFindings(findings, approval), failOn))
     .sort((a, b) => compareCodeUnits(a.name, b.name));
   const total = computeTotal(services, fields.totalBudget, fields.carriedSizes);
-  const failures = failureLines(services, total, failOn);
+  // An approved pull request may also pass the total budget; it stays in the table, red.
+  const failures = failureLines(services, total, failOn, approval?.kind !== 'approved');
   return {
     passed: failures.length === 0,
     metric: fields.metric,
@@ -38,6 +42,7 @@ export function finishVerdict(fields: {
     total,
     failures,
     failedServices: services.filter((service) => service.failsGate).map(({ name }) => name),
+    ...(approval === undefined ? {} : { approval }),
   };
 }
 
@@ -70,6 +75,7 @@ function failureLines(
   services: readonly ServiceResult[],
   total: TotalResult,
   failOn: FailOn,
+  totalCounts: boolean,
 ): string[] {
   const failures: string[] = [];
   for (const service of services) {
@@ -78,7 +84,7 @@ function failureLines(
       failures.push(`${service.name}: ${failing.map((breach) => breach.reason).join('; ')}`);
     }
   }
-  if (total.overBudgetReason !== undefined && failOn !== 'never') {
+  if (total.overBudgetReason !== undefined && failOn !== 'never' && totalCounts) {
     failures.push(`total: ${total.overBudgetReason}`);
   }
   return failures;

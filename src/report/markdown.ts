@@ -130,7 +130,20 @@ export function renderTableNotes(verdict: Verdict): string | undefined {
       `The total counts ${plural(carriedServices, 'service')} not built in this run at ${carriedServices === 1 ? 'its' : 'their'} baseline size (${formatBytes(carried)}).`,
     );
   }
+  const approval = approvalNote(verdict);
+  if (approval !== undefined) notes.push(approval);
   return notes.length > 0 ? notes.join(' ') : undefined;
+}
+
+/** Who approved the growth, or why a label did not count; names come from GitHub, escaped. */
+function approvalNote(verdict: Verdict): string | undefined {
+  const { approval } = verdict;
+  if (approval === undefined) return undefined;
+  const label = `<code>${escapeMarkdown(approval.label)}</code>`;
+  if (approval.kind === 'approved') {
+    return `Size failures are warnings for this pull request: ${label} was added by ${escapeMarkdown(`@${approval.by}`)} at ${escapeMarkdown(approval.at)}.`;
+  }
+  return `The ${label} label does not count: ${escapeMarkdown(approval.reason)}.`;
 }
 
 /**

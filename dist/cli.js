@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-KDEKWUCD.js";
+} from "./chunk-VZUJ3ZMR.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -100,16 +100,21 @@ var STRING_OPTIONS = [
   "analyze",
   "shards"
 ];
+var TERMINAL_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+function inert(text) {
+  return text.replace(TERMINAL_CONTROL, "?");
+}
 function terminalLog(verbose) {
   return {
-    info: (message) => process.stderr.write(`${message}
+    info: (message) => process.stderr.write(`${inert(message)}
 `),
-    warning: (message) => process.stderr.write(`warning: ${message}
+    warning: (message) => process.stderr.write(`warning: ${inert(message)}
 `),
     block(title, lines) {
       if (!verbose || lines.length === 0) return;
-      process.stderr.write(`\u2500\u2500 ${title}
-${lines.map((line) => `   ${line}`).join("\n")}
+      const body = lines.map((line) => `   ${inert(line)}`).join("\n");
+      process.stderr.write(`\u2500\u2500 ${inert(title)}
+${body}
 `);
     }
   };

@@ -42,7 +42,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-KDEKWUCD.js";
+} from "./chunk-VZUJ3ZMR.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -91,13 +91,22 @@ const STRING_OPTIONS = [
   'shards',
 ] as const;
 
+// eslint-disable-next-line no-control-regex -- removing control characters is the point
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/** Text from images and repositories reaches a terminal without escape sequences. */
+function inert(text: string): string {
+  return text.replace(TERMINAL_CONTROL, '?');
+}
+
 function terminalLog(verbose: boolean): Log {
   return {
-    info: (message) => process.stderr.write(`${message}\n`),
-    warning: (message) => process.stderr.write(`warning: ${message}\n`),
+    info: (message) => process.stderr.write(`${inert(message)}\n`),
+    warning: (message) => process.stderr.write(`warning: ${inert(message)}\n`),
     block(title, lines) {
       if (!verbose || lines.length === 0) return;
-      process.stderr.write(`── ${title}\n${lines.map((line) => `   ${line}`).join('\n')}\n`);
+      const body = lines.map((line) => `   ${inert(line)}`).join('\n');
+      process.stderr.write(`── ${inert(title)}\n${body}\n`);
     },
   };
 }

@@ -73,7 +73,8 @@ export async function mergeReportFiles(
     verdict: mergeShardReports(reports.map(shardReportOf), {
       failOn: options.failOn,
       totalBudget,
-      knownServices: known,
+      knownServices: known?.known,
+      definedServices: known?.defined,
       reportNames: files.map((file) => path.relative(workingDirectory, file)),
       approval: options.approval,
     }),
@@ -92,15 +93,15 @@ export interface RepositoryServices {
 async function repositoryServices(
   repository: RepositoryServices,
   metric: Metric,
-): Promise<Map<string, number | undefined>> {
+): Promise<{ known: Map<string, number | undefined>; defined: Set<string> }> {
   const known = new Map<string, number | undefined>();
   const baseline = await readBaseline(repository.baselinePath);
   for (const [name, entry] of Object.entries(baseline?.services ?? {})) {
     known.set(name, metric === 'compressed' ? entry.compressed : entry.size);
   }
-  for (const name of await repository.serviceNames())
-    if (!known.has(name)) known.set(name, undefined);
-  return known;
+  const defined = new Set(await repository.serviceNames());
+  for (const name of defined) if (!known.has(name)) known.set(name, undefined);
+  return { known, defined };
 }
 
 async function expand(pattern: string, workingDirectory: string): Promise<string[]> {

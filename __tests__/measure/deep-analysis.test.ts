@@ -156,3 +156,50 @@ describe('analyseLayers: paths a .list names that the image lacks', () => {
     expect(packages.find((usage) => usage.name === 'perl-base')?.bytes).toBe(3_000_000);
   });
 });
+
+describe('analyseLayers: hardlinked files', () => {
+  test('a file linked from a package store belongs to the package that names one of its names', () => {
+    const store = 'root/.local/share/pnpm/store/v3/files/ab/cdef';
+    const hardlink = (path: string, target: string): LayerFileRecord => ({
+      path,
+      kind: 'hardlink',
+      size: 0,
+      unstrippedElf: false,
+      linkTarget: target,
+    });
+    const packageJson = database(
+      'app/node_modules/lodash/package.json',
+      '{"name":"lodash","version":"4.17.21"}',
+    );
+    // pnpm writes the store first: the tar carries the bytes under the store's name.
+    const layer = [
+      file(store, 540_000),
+      hardlink('app/node_modules/lodash/lodash.js', store),
+      packageJson,
+      file('app/server.js', 1_000),
+    ];
+    const { packages, unowned } = analyseLayers([layer], 0).packages;
+    expect(packages.map((usage) => [usage.name, usage.bytes])).toEqual([
+      ['lodash', 540_000 + packageJson.size],
+    ]);
+    expect(unowned.map((folder) => [folder.folder, folder.bytes])).toEqual([['app', 1_000]]);
+  });
+});
+
+describe('analyseLayers: dpkg states', () => {
+  test.each([
+    ['install ok unpacked', 5_000],
+    ['install ok half-configured', 5_000],
+    ['install ok triggers-pending', 5_000],
+    ['deinstall ok config-files', 0],
+    ['install ok not-installed', 0],
+  ])('a package whose status is %j owns %i bytes', (state, bytes) => {
+    const layer = [
+      file('usr/bin/tool', 5_000),
+      database('var/lib/dpkg/status', `Package: tool\nStatus: ${state}\nVersion: 1.0\n`),
+      database('var/lib/dpkg/info/tool.list', '/usr/bin/tool\n'),
+    ];
+    const { packages } = analyseLayers([layer], 0).packages;
+    expect(packages.find((usage) => usage.name === 'tool')?.bytes ?? 0).toBe(bytes);
+  });
+});

@@ -336,6 +336,29 @@ describe('verdictFromReports', () => {
     expect(verdictFromReports(reports, { failOn: 'never', knownServices }).passed).toBe(true);
   });
 
+  it('a baseline service the config no longer defines is removed, not missing, as one full run would say', () => {
+    const reports = [roundTrip(shard([measured('svc-0', 10 * MB)]))];
+    const knownServices = new Map<string, number | undefined>([
+      ['svc-0', 10 * MB],
+      ['legacy', 40 * MB],
+    ]);
+    const merged = verdictFromReports(reports, {
+      failOn: 'any',
+      knownServices,
+      definedServices: new Set(['svc-0']),
+    });
+    expect(merged.services.map((service) => [service.name, service.status])).toEqual([
+      ['legacy', 'removed'],
+      ['svc-0', 'new'],
+    ]);
+    expect(merged.passed).toBe(true);
+    expect(merged.services[0]?.reasons).toEqual([
+      'no longer defined in the repository (was 40 MB)',
+    ]);
+    // Removed counts on the baseline side only: the repository lost 40 MB.
+    expect(merged.total.baseline - merged.total.current).toBe(40 * MB - 10 * MB);
+  });
+
   it('applies fail-on to the stored breaches', () => {
     const report = roundTrip(shard([measured('api', 120 * MB)]));
     expect(verdictFromReports([report], { failOn: 'never' })).toMatchObject({

@@ -1,7 +1,7 @@
 import { InputError } from '../core/errors.js';
 import type { FailOn } from '../core/model.js';
 import { unmeasuredService } from './compare.js';
-import { duplicateShardReason, missingShardReason } from './reasons.js';
+import { duplicateShardReason, missingShardReason, removedReason } from './reasons.js';
 import type { Approval, ServiceFindings, ShardReport, Verdict } from './types.js';
 import { finishVerdict } from './verdict.js';
 
@@ -14,6 +14,11 @@ export interface MergeOptions {
    * `missing`, counted at its baseline size in the total.
    */
   readonly knownServices?: ReadonlyMap<string, number | undefined> | undefined;
+  /**
+   * The services the config or compose file defines now, when the merging job can read them:
+   * a baseline service no report covers that is not among them was removed, not lost.
+   */
+  readonly definedServices?: ReadonlySet<string> | undefined;
   /** Names for the reports in messages (their file paths), in the order of `shards`. */
   readonly reportNames?: readonly string[] | undefined;
   /** The pull request's approval label, as the merging job sees it. */
@@ -65,6 +70,20 @@ export function mergeShardReports(shards: readonly ShardReport[], options: Merge
   const carriedSizes: number[] = [];
   for (const [name, baseline] of options.knownServices ?? []) {
     if (byName.has(name)) continue;
+    const defined = options.definedServices;
+    if (defined !== undefined && defined.size > 0 && !defined.has(name)) {
+      byName.set(
+        name,
+        unmeasuredService({
+          name,
+          status: 'removed',
+          baseline,
+          budget: undefined,
+          reason: removedReason(baseline),
+        }),
+      );
+      continue;
+    }
     const reason = missingShardReason(shards.length);
     byName.set(
       name,

@@ -143,13 +143,17 @@ export function packageFindingsOf(
   const grownLayers = layerChanges.flatMap((change) => {
     if (change.change <= 0 || change.layer === undefined) return [];
     const layer = change.layer;
-    const packages = inventory.packages
-      .map((usage) => ({
-        ecosystem: usage.ecosystem,
-        name: usage.name,
-        bytes: usage.layers.find((bytes) => bytes.layer === layer)?.bytes ?? 0,
-      }))
-      .filter((usage) => usage.bytes > 0)
+    // Installs of one name (npm copies, two architectures) are one row, as in the table.
+    const byName = new Map<string, { ecosystem: Ecosystem; name: string; bytes: number }>();
+    for (const usage of inventory.packages) {
+      const bytes = usage.layers.find((entry) => entry.layer === layer)?.bytes ?? 0;
+      if (bytes === 0) continue;
+      const key = packageIdentityKey(usage);
+      const known = byName.get(key);
+      if (known) known.bytes += bytes;
+      else byName.set(key, { ecosystem: usage.ecosystem, name: usage.name, bytes });
+    }
+    const packages = [...byName.values()]
       .sort((a, b) => b.bytes - a.bytes || comparePackageRows(a, b))
       .slice(0, PACKAGES_PER_LAYER);
     return packages.length === 0 ? [] : [{ layer, packages }];

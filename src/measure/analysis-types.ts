@@ -13,7 +13,7 @@ export interface LayerFileRecord {
   readonly size: number;
   /** A regular file that starts with the ELF magic and still carries `.symtab` or `.debug_*`. */
   readonly unstrippedElf: boolean;
-  /** A symlink's target as the tar stores it. */
+  /** A symlink's target as the tar stores it; a hardlink's (the path carrying its bytes). */
   readonly linkTarget?: string | undefined;
   /**
    * A package database file's bytes (`isPackageDatabasePath`), kept for the attribution;

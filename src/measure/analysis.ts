@@ -72,6 +72,8 @@ export interface LayerStack {
    * bytes the file they name carries), devices and fifos.
    */
   readonly finalOtherEntries: ReadonlySet<string>;
+  /** Hardlinks present at the end whose target is a final regular file: name → target. */
+  readonly finalHardlinks: ReadonlyMap<string, string>;
   /** Package database files present at the end, with their bytes (see blob.ts). */
   readonly finalDatabases: ReadonlyMap<string, Buffer>;
   /** Package database files present at the end that were too large to keep, with their sizes. */
@@ -210,6 +212,7 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
   const finalFiles: FinalFile[] = [];
   const finalSymlinks = new Map<string, string>();
   const finalOtherEntries = new Set<string>();
+  const hardlinks = new Map<string, string>();
   const finalDatabases = new Map<string, Buffer>();
   const oversizedDatabases = new Map<string, number>();
   forEachEntry(root, (entry) => {
@@ -217,6 +220,9 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
       finalSymlinks.set(entry.path, entry.linkTarget);
     }
     if (entry.kind !== 'file' && entry.kind !== 'symlink') finalOtherEntries.add(entry.path);
+    if (entry.kind === 'hardlink' && entry.linkTarget !== undefined) {
+      hardlinks.set(entry.path, normaliseRecordPath(entry.linkTarget));
+    }
     if (entry.kind !== 'file') return;
     finalFiles.push({
       path: entry.path,
@@ -227,10 +233,13 @@ export function stackLayers(layers: readonly (readonly LayerFileRecord[])[]): La
     if (entry.content === 'too-large') oversizedDatabases.set(entry.path, entry.size);
     else if (entry.content !== undefined) finalDatabases.set(entry.path, entry.content);
   });
+  const finalPaths = new Set(finalFiles.map((file) => file.path));
+  const finalHardlinks = new Map([...hardlinks].filter(([, target]) => finalPaths.has(target)));
   return {
     totalBytes,
     shadowed,
     finalFiles,
+    finalHardlinks,
     finalSymlinks,
     finalOtherEntries,
     finalDatabases,

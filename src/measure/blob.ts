@@ -287,8 +287,13 @@ function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink 
     });
     return undefined;
   }
+  if (header.type === 'hardlink') {
+    const target = header.linkname.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+    files.push({ path, kind: 'hardlink', size: 0, unstrippedElf: false, linkTarget: target });
+    return undefined;
+  }
   if (header.type !== 'file') {
-    const kind = header.type === 'directory' || header.type === 'hardlink' ? header.type : 'other';
+    const kind = header.type === 'directory' ? header.type : 'other';
     files.push({ path, kind, size: 0, unstrippedElf: false });
     return undefined;
   }

@@ -17,13 +17,11 @@ export function analyseLayers(
   const analysis = analyseImage(layers, { stack });
   // Owners are kept only while the hints look for them: the result holds sums, not files.
   const owners = new Map<string, PackageRef>();
-  const inventory = attributePackages(
-    stack.finalFiles,
-    stack.finalDatabases,
-    stack.finalSymlinks,
-    (path, owner) => owners.set(path, owner),
-    stack.finalOtherEntries,
-  );
+  const inventory = attributePackages(stack.finalFiles, stack.finalDatabases, stack.finalSymlinks, {
+    onOwner: (path, owner) => owners.set(path, owner),
+    otherEntries: stack.finalOtherEntries,
+    hardlinks: stack.finalHardlinks,
+  });
   const oversized = Array.from(stack.oversizedDatabases, ([path, bytes]) =>
     oversizedDatabaseWarning(path, bytes),
   );

@@ -52,15 +52,27 @@ export type AttributedFile = Pick<FinalFile, 'path' | 'size' | 'layer'>;
  *   final filesystem has it, by path; other entries are ignored.
  * @param symlinks every symlink of the final filesystem: path → target as stored.
  */
+export interface AttributionExtras {
+  /** Told each file's owner as it is decided, for a pass that needs it (the hints). */
+  readonly onOwner?: ((path: string, owner: PackageRef) => void) | undefined;
+  /** The final filesystem's other entries (folders, hardlinks): listed paths that exist. */
+  readonly otherEntries?: ReadonlySet<string> | undefined;
+  /**
+   * Final hardlinks: name → the path whose entry carries the bytes. A file's bytes belong to
+   * whichever of its names a package claims first (pnpm and uv link packages to a store).
+   */
+  readonly hardlinks?: ReadonlyMap<string, string> | undefined;
+}
+
 export function attributePackages(
   finalFiles: Iterable<AttributedFile>,
   databases: ReadonlyMap<string, Buffer>,
   symlinks: ReadonlyMap<string, string>,
-  /** Told each file's owner as it is decided, for a pass that needs it (the hints). */
-  onOwner?: (path: string, owner: PackageRef) => void,
-  /** The final filesystem's other entries (folders, hardlinks): listed paths that exist. */
-  otherEntries: ReadonlySet<string> = new Set(),
+  more: AttributionExtras = {},
 ): PackageInventory {
+  const { onOwner } = more;
+  const otherEntries: ReadonlySet<string> = more.otherEntries ?? new Set();
+  const hardlinks: ReadonlyMap<string, string> = more.hardlinks ?? new Map();
   const warnings: PackageWarning[] = [];
   const groups = groupDatabases(databases, warnings);
   const installs: InstalledPackage[] = [];
@@ -81,6 +93,13 @@ export function attributePackages(
     if (install.root !== undefined) npmRoots.set(install.root, index);
   });
 
+  const namesOf = new Map<string, string[]>();
+  for (const [name, target] of hardlinks) {
+    const names = namesOf.get(target);
+    if (names) names.push(name);
+    else namesOf.set(target, [name]);
+  }
+
   const refs = installs.map(refOf);
   const owned = installs.map(() => new Sums());
   const unowned = new Map<string, Sums>();
@@ -89,10 +108,14 @@ export function attributePackages(
 
   for (const file of finalFiles) {
     addWithFolders(present, file.path);
-    const exact = claims.get(file.path);
-    const folderOwner = npmRoots.size > 0 ? deepestRoot(file.path, npmRoots) : undefined;
-    const claimants = exact === undefined ? [] : typeof exact === 'number' ? [exact] : [...exact];
-    if (folderOwner !== undefined) claimants.push(folderOwner);
+    const claimants: number[] = [];
+    for (const name of [file.path, ...(namesOf.get(file.path) ?? [])]) {
+      const exact = claims.get(name);
+      if (typeof exact === 'number') claimants.push(exact);
+      else if (exact !== undefined) claimants.push(...exact);
+      const folderOwner = npmRoots.size > 0 ? deepestRoot(name, npmRoots) : undefined;
+      if (folderOwner !== undefined) claimants.push(folderOwner);
+    }
     if (claimants.length === 0) {
       const folder = unownedFolderOf(file.path);
       let sums = unowned.get(folder);
@@ -103,8 +126,8 @@ export function attributePackages(
       sums.add(file);
       continue;
     }
-    claimants.sort((a, b) => a - b);
-    const [owner = 0, ...others] = claimants;
+    // One package naming two of a file's names is one claim, not a conflict.
+    const [owner = 0, ...others] = [...new Set(claimants)].sort((a, b) => a - b);
     const ownerRef = refs[owner];
     owned[owner]?.add(file);
     if (ownerRef && onOwner) onOwner(file.path, ownerRef);

@@ -92,9 +92,19 @@ function statusEntry(fields: ReadonlyMap<string, string>): DpkgStatusEntry | str
     name,
     version: fields.get('version') ?? '',
     architecture: fields.get('architecture') || undefined,
-    installed: status.split(/\s+/).at(-1) === 'installed',
+    // Unpacked and half-configured packages have their files on disk too.
+    installed: HAS_FILES.has(status.split(/\s+/).at(-1) ?? ''),
   };
 }
+
+/** dpkg states whose files are on disk (not-installed, config-files and half-installed are not). */
+const HAS_FILES: ReadonlySet<string> = new Set([
+  'installed',
+  'unpacked',
+  'half-configured',
+  'triggers-awaited',
+  'triggers-pending',
+]);
 
 /** The paths a `.list` file names, `/.` left out; relative lines are warned about. */
 export function parseDpkgList(

@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-VZUJ3ZMR.js";
+} from "./chunk-35JVOCF4.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

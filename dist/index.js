@@ -42,7 +42,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-VZUJ3ZMR.js";
+} from "./chunk-35JVOCF4.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

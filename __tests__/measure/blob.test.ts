@@ -288,5 +288,19 @@ describe('createLayerSink: what the package attribution needs', () => {
     expect(Buffer.isBuffer(keptList) && keptList.equals(list)).toBe(true);
     expect(byPath.get('usr/bin/tool')?.content).toBeUndefined();
     expect(byPath.get('bin')).toMatchObject({ kind: 'symlink', linkTarget: 'usr/bin' });
+
+    // The image's budget for databases is shared by its layers: what does not fit is not kept.
+    const budget = { remaining: 100 };
+    const tight = layerStats(
+      await feed(
+        (onDone) => createLayerSink('none', onDone, { collectFiles: true, databaseBudget: budget }),
+        tar,
+        777,
+      ),
+    );
+    const tightByPath = new Map((tight.files ?? []).map((record) => [record.path, record]));
+    expect(tightByPath.get('var/lib/dpkg/status')?.content).toBe('too-large');
+    expect(Buffer.isBuffer(tightByPath.get('var/lib/dpkg/info/tool.list')?.content)).toBe(true);
+    expect(budget.remaining).toBe(100 - list.length);
   });
 });

@@ -3,7 +3,11 @@ import { once } from 'node:events';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import type { LayerFileRecord } from './analysis-types.js';
-import { MAX_DATABASE_FILE_BYTES, isPackageDatabasePath } from './packages/databases.js';
+import {
+  MAX_DATABASE_BYTES_PER_IMAGE,
+  MAX_DATABASE_FILE_BYTES,
+  isPackageDatabasePath,
+} from './packages/databases.js';
 import { createElfScanner } from './elf.js';
 import { TarReader, type TarEntrySink, type TarHeader } from './tar-reader.js';
 
@@ -31,6 +35,8 @@ export interface CompressedSizer {
 export interface LayerReadOptions {
   /** Record every entry for the deep analysis. */
   readonly collectFiles?: boolean | undefined;
+  /** Bytes of package databases the image may still keep (shared by its layers). */
+  readonly databaseBudget?: { remaining: number } | undefined;
   /** Present when an uncompressed layer's compressed size must be estimated. */
   readonly createSizer?: (() => CompressedSizer) | undefined;
 }
@@ -98,6 +104,7 @@ export function createLayerSink(
   let size = 0;
   let blobBytes = 0;
   const files: LayerFileRecord[] | undefined = options.collectFiles ? [] : undefined;
+  const budget = options.databaseBudget ?? { remaining: MAX_DATABASE_BYTES_PER_IMAGE };
   // Only an uncompressed blob needs an estimate: a compressed one is its own exact answer.
   const sizer = compression === 'none' ? options.createSizer?.() : undefined;
   const layerReader = new TarReader((header: TarHeader) => {
@@ -105,7 +112,7 @@ export function createLayerSink(
     // nothing (the engine's BuildKit counts them as nothing too, while `docker import` counts
     // their target length: one more reason not to trust `.Size`).
     if (header.type === 'file') size += header.size;
-    return files ? recordEntry(files, header) : undefined;
+    return files ? recordEntry(files, header, budget) : undefined;
   });
 
   const readUncompressed = async (chunk: Buffer): Promise<void> => {
@@ -257,7 +264,11 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 const ELF_SCAN_MIN_BYTES = 16 * 1024;
 
 /** Records one layer entry; returns a sink when the file's bytes must be looked at (ELF). */
-function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink | undefined {
+function recordEntry(
+  files: LayerFileRecord[],
+  header: TarHeader,
+  budget: { remaining: number },
+): TarEntrySink | undefined {
   const path = header.name.replace(/^\.?\/+/, '').replace(/\/+$/, '');
   if (path === '' || path === '.') return undefined;
   const slash = path.lastIndexOf('/');
@@ -300,10 +311,11 @@ function recordEntry(files: LayerFileRecord[], header: TarHeader): TarEntrySink 
   const record = { path, kind: 'file' as const, size: header.size, unstrippedElf: false };
   const index = files.push(record) - 1;
   if (isPackageDatabasePath(path)) {
-    if (header.size > MAX_DATABASE_FILE_BYTES) {
+    if (header.size > MAX_DATABASE_FILE_BYTES || header.size > budget.remaining) {
       files[index] = { ...record, content: 'too-large' };
       return undefined;
     }
+    budget.remaining -= header.size;
     return createContentSink((content) => {
       files[index] = { ...record, content };
     });

@@ -1,3 +1,4 @@
+import { MAX_DATABASE_BYTES_PER_IMAGE } from './packages/databases.js';
 import { isNotFound } from '../core/errors.js';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -54,6 +55,7 @@ export async function measureImageArchive(
 ): Promise<ImageMeasurement> {
   const contents = new Map<string, BlobContent>();
   const links = new Map<string, string>();
+  const budget = { remaining: MAX_DATABASE_BYTES_PER_IMAGE };
   const reader = new TarReader((header) => {
     const name = normaliseEntryPath(header.name);
     if (header.type === 'symlink' || header.type === 'hardlink') {
@@ -65,7 +67,10 @@ export async function measureImageArchive(
       return undefined;
     }
     if (header.type !== 'file') return undefined;
-    return createBlobSink((content) => contents.set(name, content), blobOptions(name, options));
+    return createBlobSink(
+      (content) => contents.set(name, content),
+      blobOptions(name, options, budget),
+    );
   });
   for await (const chunk of archive) await reader.push(chunk);
   reader.finish();
@@ -85,6 +90,7 @@ export async function measureOciLayoutDirectory(
   options: MeasureOptions = {},
 ): Promise<ImageMeasurement> {
   const root = path.resolve(directory);
+  const budget = { remaining: MAX_DATABASE_BYTES_PER_IMAGE };
   const lookup: BlobLookup = async (entryPath) => {
     const file = path.join(root, ...normaliseEntryPath(entryPath).split('/'));
     if (!file.startsWith(root + path.sep)) return undefined;
@@ -95,7 +101,7 @@ export async function measureOciLayoutDirectory(
         return undefined;
       }
     }
-    return readBlobFile(file, blobOptions(normaliseEntryPath(entryPath), options));
+    return readBlobFile(file, blobOptions(normaliseEntryPath(entryPath), options, budget));
   };
   return resolveImage(lookup, options);
 }
@@ -212,12 +218,17 @@ function countBaseLayers(diffIds: readonly string[], base: readonly string[] | u
  * What the pass must do for one blob of an archive. A blob stored under its own digest that is
  * uncompressed is named by its diffID (Docker ≥ 25 exports), so a known size skips the estimate.
  */
-function blobOptions(name: string, options: MeasureOptions): LayerReadOptions {
+function blobOptions(
+  name: string,
+  options: MeasureOptions,
+  databaseBudget: { remaining: number },
+): LayerReadOptions {
   const digest = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name)?.[1];
   const known = digest !== undefined && options.knownCompressed?.has(`sha256:${digest}`) === true;
   return {
     collectFiles: options.analyse === true,
     createSizer: known ? undefined : options.createSizer,
+    databaseBudget,
   };
 }
 

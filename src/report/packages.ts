@@ -45,7 +45,7 @@ export function renderPackages(service: ServiceResult): string {
     const layer = layers[grownLayer.layer];
     if (!layer) return [];
     const packages = grownLayer.packages.map(
-      (usage) => `${escapeMarkdown(usage.name)} ${formatBytes(usage.bytes)}`,
+      (usage) => `${escapeMarkdown(short(usage.name))} ${formatBytes(usage.bytes)}`,
     );
     return [
       `- layer ${grownLayer.layer + 1} (<code>${escapeMarkdown(shortInstruction(layer.instruction))}</code>): ${packages.join(', ')}`,
@@ -80,9 +80,19 @@ export function renderTerminalPackages(verdict: Verdict): string {
   return lines.join('\n');
 }
 
+/** Names and versions come from the image: a long one must not eat the comment's space. */
+const MAX_TEXT = 100;
+
+function short(text: string): string {
+  return text.length <= MAX_TEXT ? text : `${text.slice(0, MAX_TEXT - 1)}…`;
+}
+
 /** `+ gcc-12` (added), `− libpython3.11-dev` (removed), `numpy` (changed). */
 function changeLabel(change: PackageChange): string {
-  const name = change.ecosystem === 'dpkg' ? change.name : `${change.name} (${change.ecosystem})`;
+  const name =
+    change.ecosystem === 'dpkg'
+      ? short(change.name)
+      : `${short(change.name)} (${change.ecosystem})`;
   if (change.kind === 'added') return `+ ${name}`;
   if (change.kind === 'removed') return `− ${name}`;
   return name;
@@ -90,8 +100,10 @@ function changeLabel(change: PackageChange): string {
 
 function versionText(change: PackageChange): string {
   const { versionBefore, versionAfter } = change;
-  if (change.kind === 'version-changed') return `${versionBefore ?? ''} → ${versionAfter ?? ''}`;
-  return versionAfter ?? versionBefore ?? '';
+  if (change.kind === 'version-changed') {
+    return `${short(versionBefore ?? '')} → ${short(versionAfter ?? '')}`;
+  }
+  return short(versionAfter ?? versionBefore ?? '');
 }
 
 function countChange(before: number, after: number): string {

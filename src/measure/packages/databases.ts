@@ -20,6 +20,12 @@ import type { PackageWarning } from './types.js';
 /** Larger database files are skipped with a warning: no real database comes close. */
 export const MAX_DATABASE_FILE_BYTES = 32 * 1024 * 1024;
 
+/**
+ * All database files of one image together, every layer's versions counted: past this the
+ * rest are skipped with a warning, so an image made of `package.json` files cannot fill memory.
+ */
+export const MAX_DATABASE_BYTES_PER_IMAGE = 256 * 1024 * 1024;
+
 /** After this many warnings about one file the rest are only counted. */
 export const MAX_WARNINGS_PER_FILE = 5;
 
@@ -79,7 +85,10 @@ export function isPackageDatabasePath(path: string): boolean {
 export function oversizedDatabaseWarning(path: string, bytes: number): PackageWarning {
   return {
     file: normaliseRecordPath(path),
-    message: `is ${bytes} bytes, more than the ${MAX_DATABASE_FILE_BYTES} read for a package database; skipped`,
+    message:
+      bytes > MAX_DATABASE_FILE_BYTES
+        ? `is ${bytes} bytes, more than the ${MAX_DATABASE_FILE_BYTES} read for a package database; skipped`
+        : `was not read: the image's package databases passed ${MAX_DATABASE_BYTES_PER_IMAGE} bytes together; skipped`,
   };
 }
 

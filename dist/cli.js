@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-35JVOCF4.js";
+} from "./chunk-Y7KKKO7B.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

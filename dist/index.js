@@ -42,7 +42,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-35JVOCF4.js";
+} from "./chunk-Y7KKKO7B.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

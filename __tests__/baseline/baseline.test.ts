@@ -292,6 +292,23 @@ describe('updateBaseline', () => {
     });
   });
 
+  it('keeps package rows through an update without analysis only while the layers are the same', () => {
+    const rows = [{ ecosystem: 'dpkg' as const, name: 'bash', version: '5.2', bytes: 1_000 }];
+    const same = measurementOf([70 * KB, 40 * KB]);
+    const withPackages: Baseline = {
+      version: 1,
+      services: { api: { ...entryOf([70 * KB, 40 * KB]), layers: same.layers, packages: rows } },
+    };
+    const options = { fullRun: false, knownServices: ['api'] };
+    expect(
+      updateBaseline(withPackages, new Map([['api', same]]), options).services['api']?.packages,
+    ).toEqual(rows);
+    const changed = measurementOf([70 * KB, 41 * KB]);
+    expect(
+      updateBaseline(withPackages, new Map([['api', changed]]), options).services['api']?.packages,
+    ).toBeUndefined();
+  });
+
   it('drops a service the repository no longer defines only on a full run', () => {
     const updated = updateBaseline(previous, measurements, {
       fullRun: true,

@@ -75,12 +75,27 @@ export function updateBaseline(
   );
   const measured = [...measurements].map(([name, measurement]): [string, BaselineEntry] => [
     name,
-    entryFromMeasurement(measurement),
+    withPackagesOf(
+      Object.hasOwn(previous.services, name) ? previous.services[name] : undefined,
+      entryFromMeasurement(measurement),
+    ),
   ]);
   const services = Object.fromEntries(
     [...kept, ...measured].sort(([a], [b]) => compareCodeUnits(a, b)),
   );
   return { version: BASELINE_VERSION, services };
+}
+
+/**
+ * An update without the analysis (`analyze: none`) knows no packages: when the image's layers
+ * are the ones the previous entry recorded, its package rows still describe it and are kept.
+ */
+function withPackagesOf(previous: BaselineEntry | undefined, entry: BaselineEntry): BaselineEntry {
+  if (entry.packages !== undefined || previous?.packages === undefined) return entry;
+  const sameLayers =
+    previous.layers.length === entry.layers.length &&
+    previous.layers.every((layer, index) => layer.diffId === entry.layers[index]?.diffId);
+  return sameLayers ? { ...entry, packages: previous.packages } : entry;
 }
 
 /** Reads the baseline file; undefined when it does not exist yet. */

@@ -27118,20 +27118,21 @@ var actionsLog = {
 async function run() {
   let inputs;
   let outcome;
+  const event = readEventContext(process.env, actionsLog);
   try {
     inputs = parseInputs((name) => getInput(name), process.env, process.cwd());
     if (inputs.mode === "plan") {
       await plan(inputs);
       return;
     }
-    outcome = await decide(inputs);
+    outcome = await decide(inputs, event);
   } catch (error2) {
     setFailed(errorMessage(error2));
     return;
   }
   const { verdict } = outcome;
   try {
-    await report(verdict, outcome, inputs);
+    await report(verdict, outcome, inputs, event);
   } catch (error2) {
     warning(`Reporting failed: ${errorMessage(error2)}`);
   }
@@ -27142,8 +27143,7 @@ ${verdict.failures.map((line) => `- ${line}`).join("\n")}`
     );
   }
 }
-async function report(verdict, outcome, inputs) {
-  const event = readEventContext(process.env, actionsLog);
+async function report(verdict, outcome, inputs, event) {
   const runUrl = workflowRunUrl(process.env);
   const ownPullRequest = pullRequestOfEvent(event);
   const jsonReport = buildJsonReport(verdict, {
@@ -27195,10 +27195,10 @@ async function plan(inputs) {
     warning(`Could not write the job summary: ${errorMessage(error2)}`);
   }
 }
-async function decide(inputs) {
+async function decide(inputs, event) {
   await assertReportPathIsSafe(inputs, execCommand);
   const approval = await lookUpApproval({
-    event: readEventContext(process.env, actionsLog),
+    event,
     label: inputs.approveLabel,
     token: inputs.githubToken,
     apiUrl: process.env["GITHUB_API_URL"],

@@ -12,7 +12,11 @@ import { buildAnnotations } from './report/annotations.js';
 import { buildJsonReport, type JsonPullRequest } from './report/json-report.js';
 import { publishComment } from './report/publish-comment.js';
 import { assertReportPathIsSafe } from './report/report-path.js';
-import { pullRequestOfEvent, readEventContext } from './report/pull-request-target.js';
+import {
+  pullRequestOfEvent,
+  readEventContext,
+  type EventContext,
+} from './report/pull-request-target.js';
 import { mergeReportFiles } from './merge-reports.js';
 import { lookUpApproval } from './approval.js';
 import { matrixOf, planRepository } from './plan.js';
@@ -44,20 +48,22 @@ interface Outcome {
 export async function run(): Promise<void> {
   let inputs: Inputs;
   let outcome: Outcome;
+  // Read once: the approval lookup and the comment both go by the triggering event.
+  const event = readEventContext(process.env, actionsLog);
   try {
     inputs = parseInputs((name) => core.getInput(name), process.env, process.cwd());
     if (inputs.mode === 'plan') {
       await plan(inputs);
       return;
     }
-    outcome = await decide(inputs);
+    outcome = await decide(inputs, event);
   } catch (error) {
     core.setFailed(errorMessage(error));
     return;
   }
   const { verdict } = outcome;
   try {
-    await report(verdict, outcome, inputs);
+    await report(verdict, outcome, inputs, event);
   } catch (error) {
     // Reporting is never the verdict: whatever broke here, the gate still decides below.
     core.warning(`Reporting failed: ${errorMessage(error)}`);
@@ -71,8 +77,12 @@ export async function run(): Promise<void> {
 }
 
 /** Outputs, JSON report, job summary, annotations and the comment; never decides anything. */
-async function report(verdict: Verdict, outcome: Outcome, inputs: Inputs): Promise<void> {
-  const event = readEventContext(process.env, actionsLog);
+async function report(
+  verdict: Verdict,
+  outcome: Outcome,
+  inputs: Inputs,
+  event: EventContext,
+): Promise<void> {
   const runUrl = workflowRunUrl(process.env);
   const ownPullRequest = pullRequestOfEvent(event);
   const jsonReport = buildJsonReport(verdict, {
@@ -130,10 +140,10 @@ async function plan(inputs: Inputs): Promise<void> {
   }
 }
 
-async function decide(inputs: Inputs): Promise<Outcome> {
+async function decide(inputs: Inputs, event: EventContext): Promise<Outcome> {
   await assertReportPathIsSafe(inputs, execCommand);
   const approval = await lookUpApproval({
-    event: readEventContext(process.env, actionsLog),
+    event,
     label: inputs.approveLabel,
     token: inputs.githubToken,
     apiUrl: process.env['GITHUB_API_URL'],

@@ -11,19 +11,20 @@ const SHT_SYMTAB = 2;
  * symbol table (SHT_SYMTAB, which `strip` removes) was not stripped. Reads the ELF header for
  * where the table is, then keeps only the table's bytes as they stream by.
  */
+/** Where an ELF file's section header table is, and the part of it read so far. */
+interface SectionTable {
+  start: number;
+  entrySize: number;
+  count: number;
+  little: boolean;
+  bytes: Buffer;
+  filled: number;
+}
+
 export function createElfScanner(onDone: (unstripped: boolean) => void): TarEntrySink {
   let offset = 0;
   let header: Buffer = Buffer.alloc(0);
-  let table:
-    | {
-        start: number;
-        entrySize: number;
-        count: number;
-        little: boolean;
-        bytes: Buffer;
-        filled: number;
-      }
-    | undefined;
+  let table: SectionTable | undefined;
   let notElf = false;
   return {
     write(chunk) {
@@ -72,16 +73,7 @@ export function createElfScanner(onDone: (unstripped: boolean) => void): TarEntr
 }
 
 /** Where the section header table is, from the 64-byte ELF header; undefined if unusable. */
-function sectionTable(header: Buffer):
-  | {
-      start: number;
-      entrySize: number;
-      count: number;
-      little: boolean;
-      bytes: Buffer;
-      filled: number;
-    }
-  | undefined {
+function sectionTable(header: Buffer): SectionTable | undefined {
   const is64 = header[4] === 2;
   const little = header[5] === 1;
   const u16 = (at: number): number => (little ? header.readUInt16LE(at) : header.readUInt16BE(at));

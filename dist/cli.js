@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-Y7KKKO7B.js";
+} from "./chunk-UF7DL4ML.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -51,6 +51,7 @@ Options (the same names as the action's inputs):
   --budget SIZE                 default per-service budget (e.g. 500MB)
   --max-increase LIMIT          allowed growth vs baseline (default: 10%)
   --warn-increase LIMIT         growth that is reported as a warning
+  --max-creep LIMIT             allowed growth over the baseline's last 10 commits (e.g. 20%)
   --ignore-below SIZE           changes smaller than this are noise (default: 1MB)
   --total-budget SIZE           ceiling for all services together
   --max-wasted SIZE             ceiling for bytes later layers delete or overwrite
@@ -82,6 +83,7 @@ var STRING_OPTIONS = [
   "budget",
   "max-increase",
   "warn-increase",
+  "max-creep",
   "ignore-below",
   "total-budget",
   "fail-on",

@@ -35,6 +35,7 @@ import {
   renderPlan,
   renderServiceTable,
   renderTableNotes,
+  renderTrendChart,
   repositoryServices,
   require_docker,
   runGate,
@@ -42,7 +43,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-Y7KKKO7B.js";
+} from "./chunk-UF7DL4ML.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -22043,7 +22044,11 @@ var RANKS = {
 function detailBlock(service, metric, allLayers) {
   const unchanged = service.collapsed;
   const layers = unchanged ? [] : layersToShow(service);
-  const insights = unchanged ? "" : [renderPackages(service), renderInsights(service, { allLayers })].filter((part) => part !== "").join("\n\n");
+  const insights = unchanged ? "" : [
+    renderTrendChart(service, metric) ?? "",
+    renderPackages(service),
+    renderInsights(service, { allLayers })
+  ].filter((part) => part !== "").join("\n\n");
   if (service.reasons.length === 0 && layers.length === 0 && insights === "") return void 0;
   const reasons = service.reasons.map((reason) => `- ${escapeMarkdown(reason)}`).join("\n");
   const layerPart = layers.length === 0 ? "" : `${layerTable(layers)}${metric === "compressed" ? "\n\nLayer sizes are uncompressed." : ""}`;

@@ -40,6 +40,7 @@ Options (the same names as the action's inputs):
   --budget SIZE                 default per-service budget (e.g. 500MB)
   --max-increase LIMIT          allowed growth vs baseline (default: 10%)
   --warn-increase LIMIT         growth that is reported as a warning
+  --max-creep LIMIT             allowed growth over the baseline's last 10 commits (e.g. 20%)
   --ignore-below SIZE           changes smaller than this are noise (default: 1MB)
   --total-budget SIZE           ceiling for all services together
   --max-wasted SIZE             ceiling for bytes later layers delete or overwrite
@@ -72,6 +73,7 @@ const STRING_OPTIONS = [
   'budget',
   'max-increase',
   'warn-increase',
+  'max-creep',
   'ignore-below',
   'total-budget',
   'fail-on',

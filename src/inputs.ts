@@ -45,6 +45,7 @@ export interface Inputs {
   readonly budget: number | undefined;
   readonly maxIncrease: Increase;
   readonly warnIncrease: Increase | undefined;
+  readonly maxCreep: Increase | undefined;
   readonly ignoreBelow: number;
   /** Default `max-wasted` in bytes. */
   readonly maxWasted: number | undefined;
@@ -111,6 +112,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     budget: optionalSize(get, 'budget'),
     maxIncrease: increase(get, 'max-increase') ?? { kind: 'percent', percent: 10 },
     warnIncrease: increase(get, 'warn-increase'),
+    maxCreep: increase(get, 'max-creep'),
     ignoreBelow: optionalSize(get, 'ignore-below') ?? 1_000_000,
     maxWasted: optionalSize(get, 'max-wasted'),
     minEfficiency: optionalParsed(get, 'min-efficiency', parseEfficiency, efficiencyProblem),

@@ -6,7 +6,8 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/baseline.js';
-import type { Baseline } from './baseline/types.js';
+import { readBaselineHistory } from './baseline/history.js';
+import type { Baseline, BaselineHistory } from './baseline/types.js';
 import { buildService } from './build/build.js';
 import { detectBuildx } from './build/buildx.js';
 import { createEngineBuilder } from './build/engine.js';
@@ -26,7 +27,7 @@ import { measureOciLayoutDirectory, type MeasureOptions } from './measure/image-
 import type { ImageMeasurement } from './measure/types.js';
 import { loadServices, type LoadServicesOptions } from './services/load.js';
 import type { RepositoryServices } from './merge-reports.js';
-import type { Service } from './services/types.js';
+import type { Service, ServicePlan } from './services/types.js';
 import { formatBytes } from './core/units.js';
 
 export interface GateDependencies {
@@ -55,7 +56,9 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   await assertWorkingDirectory(inputs.workingDirectory);
   const plan = await loadServices(serviceLoadOptions(inputs, deps.env));
   // Read (and validate) the baseline before spending minutes on builds.
-  const baseline = (await readBaseline(inputs.baselinePath)) ?? EMPTY_BASELINE;
+  const committed = await readBaseline(inputs.baselinePath);
+  const baseline = committed ?? EMPTY_BASELINE;
+  const history = committed === undefined ? undefined : await readHistory(inputs, plan, deps);
   const knownCompressed = compressedSizesByDiffId(baseline);
   log.info(
     `Gating ${plan.selected.length} of ${plan.all.length} services: ${plan.selected.map((service) => service.name).join(', ')}`,
@@ -83,6 +86,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     fullRun: plan.fullRun,
     knownServices: plan.all.map((service) => service.name),
     approval: deps.approval,
+    history,
   });
 
   let baselineWritten: string | undefined;
@@ -105,6 +109,36 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   return { verdict, baselineWritten };
 }
 
+/**
+ * The baseline file's committed versions, for the trend and max-creep. Whatever stops git from
+ * reading them is said once; a warning when a max-creep limit goes unchecked because of it.
+ */
+async function readHistory(
+  inputs: Inputs,
+  plan: ServicePlan,
+  deps: GateDependencies,
+): Promise<BaselineHistory> {
+  const file = path.relative(inputs.workingDirectory, inputs.baselinePath);
+  const history = await readBaselineHistory(inputs.baselinePath, deps.exec, file);
+  if (history.kind === 'unavailable') {
+    const creepLimited = plan.selected.some((service) => service.limits.maxCreep !== undefined);
+    const line = `No size trend: ${history.reason}.${creepLimited ? ' max-creep is not checked.' : ''}`;
+    if (creepLimited) deps.log.warning(line);
+    else deps.log.info(line);
+    return history;
+  }
+  for (const skipped of history.skipped) {
+    deps.log.warning(`Size trend: skipped ${skipped}`);
+  }
+  const shallowNote = history.shallow
+    ? ' (the clone is shallow: older versions are not in it)'
+    : '';
+  deps.log.info(
+    `Size trend: ${countOf(history.versions.length, 'committed version')} of ${file}${shallowNote}.`,
+  );
+  return history;
+}
+
 export function serviceLoadOptions(inputs: Inputs, env: Environment): LoadServicesOptions {
   return {
     workingDirectory: inputs.workingDirectory,
@@ -117,6 +151,7 @@ export function serviceLoadOptions(inputs: Inputs, env: Environment): LoadServic
       budget: inputs.budget,
       maxIncrease: inputs.maxIncrease,
       warnIncrease: inputs.warnIncrease,
+      maxCreep: inputs.maxCreep,
       ignoreBelow: inputs.ignoreBelow,
       maxWasted: inputs.maxWasted,
       minEfficiency: inputs.minEfficiency,

@@ -209,7 +209,7 @@ describe('parseJsonReport', () => {
     [
       'a bad breach kind',
       (d) => (firstService(d)['breaches'] = [{ kind: 'size', reason: 'x' }]),
-      /^r\.json: services\[0\]\.breaches\[0\]\.kind: must be one of: budget, increase, error \(got "size"\)$/,
+      /^r\.json: services\[0\]\.breaches\[0\]\.kind: must be one of: budget, increase, creep, error \(got "size"\)$/,
     ],
     [
       'a bad layer change',

@@ -143,6 +143,8 @@ describe('parseConfigFile', () => {
     ['defaults.ignore-below', 'defaults:\n  ignore-below: abc', '"abc"'],
     ['defaults.max-increase', 'defaults:\n  max-increase: -5%', '"-5%"'],
     ['defaults.warn-increase', 'defaults:\n  warn-increase: abc', '"abc"'],
+    ['defaults.max-creep', 'defaults:\n  max-creep: -5%', '"-5%"'],
+    ['services.api.max-creep', 'services:\n  api:\n    context: .\n    max-creep: 20', '20'],
     ['total-budget', 'total-budget: 4 GBs', '"4 GBs"'],
     ['total-budget', 'total-budget: [4GB]', '["4GB"]'],
     ['services.api.budget', 'services:\n  api:\n    context: .\n    budget: 10 MBs', '"10 MBs"'],

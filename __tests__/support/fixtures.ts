@@ -14,6 +14,7 @@ export function limits(overrides: Partial<Limits> = {}): Limits {
     budget: undefined,
     maxIncrease: { kind: 'percent', percent: 10 },
     warnIncrease: undefined,
+    maxCreep: undefined,
     ignoreBelow: MB,
     maxWasted: undefined,
     minEfficiency: undefined,

@@ -16,3 +16,28 @@ export interface Baseline {
   readonly version: 1;
   readonly services: Readonly<Record<string, BaselineEntry>>;
 }
+
+/** One committed version of the baseline file: its services' sizes at that commit. */
+export interface BaselineVersion {
+  readonly commit: string;
+  /** The commit's committer date, ISO 8601. */
+  readonly committedAt: string;
+  readonly services: Readonly<
+    Record<string, { readonly size: number; readonly compressed?: number }>
+  >;
+}
+
+/**
+ * The baseline file's past versions from the repository's history, oldest first, or why there
+ * are none to read (a shallow clone, no git, a file never committed).
+ */
+export type BaselineHistory =
+  | {
+      readonly kind: 'read';
+      readonly versions: readonly BaselineVersion[];
+      /** Versions that could not be used, each with its commit and why; said as warnings. */
+      readonly skipped: readonly string[];
+      /** True when the clone is shallow: older versions may exist beyond what it holds. */
+      readonly shallow: boolean;
+    }
+  | { readonly kind: 'unavailable'; readonly reason: string };

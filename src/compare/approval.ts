@@ -2,7 +2,7 @@ import type { Approval, ServiceFindings } from './types.js';
 
 /**
  * Approved growth: a pull request label, added by someone who may write to the repository,
- * turns size failures (budget and increase breaches) into warnings for that pull request. An
+ * turns size failures (budget, increase and creep breaches) into warnings for that pull request. An
  * error is never approved away: a service that could not be measured still fails.
  */
 export function approveFindings(

@@ -1,9 +1,10 @@
-import type { Baseline, BaselineEntry } from '../baseline/types.js';
+import type { Baseline, BaselineEntry, BaselineHistory } from '../baseline/types.js';
 import type { FailOn, Metric } from '../core/model.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Limits } from '../services/types.js';
 import { diffLayers, type LayerChange } from './layers.js';
 import { packageFindingsOf } from './packages.js';
+import { checkCreep, trendOf } from './trend.js';
 import {
   comesFromBase,
   comparableSizes,
@@ -37,6 +38,8 @@ export interface CompareInput {
   readonly knownServices: readonly string[];
   /** The pull request's approval label: size failures become warnings when it counts. */
   readonly approval?: Approval | undefined;
+  /** The baseline file's committed versions, for the trend and max-creep. */
+  readonly history?: BaselineHistory | undefined;
 }
 
 /** Compares measurements with the baseline and the limits. Pure: no I/O, no clock. */
@@ -46,7 +49,7 @@ export function compare(input: CompareInput): Verdict {
     const entry = baselineEntry(baseline, outcome.name);
     const result =
       'measurement' in outcome
-        ? evaluateMeasured(outcome.name, outcome.limits, outcome.measurement, entry, metric, failOn)
+        ? evaluateMeasured(outcome, entry, { metric, failOn, history: input.history })
         : evaluateError(outcome.name, outcome.limits, outcome.error, outcome.stage, entry, metric);
     return { ...result, dockerfile: outcome.dockerfile, build: outcome.build };
   });
@@ -80,13 +83,20 @@ export function compare(input: CompareInput): Verdict {
 }
 
 function evaluateMeasured(
-  name: string,
-  limits: Limits,
-  measurement: ImageMeasurement,
+  outcome: {
+    readonly name: string;
+    readonly limits: Limits;
+    readonly measurement: ImageMeasurement;
+  },
   entry: BaselineEntry | undefined,
-  metric: Metric,
-  failOn: FailOn,
+  run: {
+    readonly metric: Metric;
+    readonly failOn: FailOn;
+    readonly history: BaselineHistory | undefined;
+  },
 ): ServiceFindings {
+  const { name, limits, measurement } = outcome;
+  const { metric, failOn } = run;
   const sizes = comparableSizes(measurement, entry, metric);
   const { current, baseline } = sizes;
   const reasons: string[] = [...sizes.notes];
@@ -96,14 +106,14 @@ function evaluateMeasured(
     reasons.push(reason);
     breaches.push({ kind: 'budget', reason });
   };
-  // With fail-on budget an increase is a warning that says it would fail, not a breach.
-  const increaseBreach = (reason: string): void => {
+  // With fail-on budget growth is a warning that says it would fail, not a breach.
+  const increaseBreach = (reason: string, kind: 'increase' | 'creep' = 'increase'): void => {
     if (failOn === 'budget') {
       reasons.push(wouldFailReason(reason));
       warned = true;
     } else {
       reasons.push(reason);
-      breaches.push({ kind: 'increase', reason });
+      breaches.push({ kind, reason });
     }
   };
 
@@ -138,6 +148,14 @@ function evaluateMeasured(
     reasons.unshift(newServiceReason(current));
   }
 
+  // The trend is in the numbers compared: without a compressed measurement, uncompressed.
+  const trendMetric = measurement.compressed === undefined ? 'uncompressed' : metric;
+  const trend = trendOf(name, trendMetric, run.history, current);
+  const grew = change !== undefined && change > 0 && !unchanged;
+  const creep = checkCreep(limits.maxCreep, grew, trend, run.history);
+  if (creep.note !== undefined) reasons.push(creep.note);
+  if (creep.breach !== undefined) increaseBreach(creep.breach, 'creep');
+
   if (limits.noNewLayers && entry !== undefined) {
     const added = measurement.layers.length - entry.layers.length;
     if (entry.layers.length === 0) {
@@ -170,6 +188,7 @@ function evaluateMeasured(
     layerChanges,
     dockerfile: undefined,
     packages: packageFindingsOf(measurement, entry, layerChanges),
+    trend,
   };
 }
 

@@ -63,6 +63,34 @@ export function growthReason(
   return `grew by ${grown} (${formatPercentChange(change, baseline) ?? ''}), more than ${label} ${allowed}`;
 }
 
+/**
+ * `grew by 24 MB (+24.0%) over 6 baseline versions and this run, more than the allowed max-creep
+ * of 20%: 100 MB (a1b2c3d) → 104 MB (b2c3d4e) → 124 MB (this run)`.
+ */
+export function creepReason(
+  creep: number,
+  first: number,
+  limit: Increase,
+  window: { versions: number; steps: readonly { size: number; commit: string | undefined }[] },
+): string {
+  const percent =
+    first === 0
+      ? 'from 0 B'
+      : limit.kind === 'percent'
+        ? (percentAbove(creep, first, limit.percent) ?? `${creep} B of ${first} B`)
+        : (formatPercentChange(creep, first) ?? '');
+  const versions =
+    window.versions === 1 ? '1 baseline version' : `${window.versions} baseline versions`;
+  const path = window.steps
+    .map((step) => `${formatBytes(step.size)} (${step.commit?.slice(0, 7) ?? 'this run'})`)
+    .join(' → ');
+  return `grew by ${formatBytes(creep)} (${percent}) over ${versions} and this run, more than the allowed max-creep of ${formatIncrease(limit)}: ${path}`;
+}
+
+export function creepNotCheckedReason(why: string): string {
+  return `max-creep was not checked: ${why}`;
+}
+
 export function wastedReason(wastedBytes: number, maxWasted: number): string {
   const [wasted, allowed] = distinctSizes(wastedBytes, maxWasted);
   return `wastes ${wasted} in files later layers delete or overwrite, more than the allowed ${allowed}`;

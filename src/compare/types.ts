@@ -4,6 +4,7 @@ import type { BuildInfo } from '../build/types.js';
 import type { ImageMeasurement } from '../measure/types.js';
 import type { Limits } from '../services/types.js';
 import type { LayerChange } from './layers.js';
+import type { TrendPoint } from './trend.js';
 
 export type { LayerChange } from './layers.js';
 
@@ -70,6 +71,11 @@ export interface ServiceFindings {
   readonly build?: BuildInfo | undefined;
   /** Bytes per package against the baseline; undefined when the image was not analysed. */
   readonly packages?: PackageFindings | undefined;
+  /**
+   * The service's size in the baseline file's last committed versions that have it, oldest
+   * first, then this run's; undefined without history or for a service no version has.
+   */
+  readonly trend?: readonly TrendPoint[] | undefined;
 }
 
 /** A service's packages against its baseline entry's. */

@@ -55,13 +55,13 @@ export function finishService(findings: ServiceFindings, failOn: FailOn): Servic
   };
 }
 
-/** Budget breaches and errors fail unless fail-on is never; increases only with fail-on any. */
+/** Budget breaches and errors fail unless fail-on is never; growth (increase, creep) only with any. */
 export function breachFailsGate(breach: Breach, failOn: FailOn): boolean {
   switch (failOn) {
     case 'never':
       return false;
     case 'budget':
-      return breach.kind !== 'increase';
+      return breach.kind !== 'increase' && breach.kind !== 'creep';
     case 'any':
       return true;
   }

@@ -18,7 +18,7 @@ export type Status = (typeof STATUSES)[number];
 export const FAIL_ONS = ['any', 'budget', 'never'] as const;
 export type FailOn = (typeof FAIL_ONS)[number];
 
-export const BREACH_KINDS = ['budget', 'increase', 'error'] as const;
+export const BREACH_KINDS = ['budget', 'increase', 'creep', 'error'] as const;
 export type BreachKind = (typeof BREACH_KINDS)[number];
 
 export const LAYER_CHANGE_KINDS = ['added', 'removed', 'grown', 'shrunk', 'unchanged'] as const;

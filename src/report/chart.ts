@@ -1,4 +1,5 @@
 import { compareCodeUnits } from '../core/text.js';
+import type { Metric } from '../core/model.js';
 import type { ServiceResult, Verdict } from '../compare/types.js';
 
 /** More bars than this are unreadable in a job summary; the largest images are the interesting ones. */
@@ -66,6 +67,38 @@ export function renderSizeChart(verdict: Verdict): string | undefined {
 }
 
 /**
+ * A mermaid `xychart-beta` line of one service's size over the baseline file's last committed
+ * versions and this run; undefined without at least one version. The y-axis starts near the
+ * smallest size, not at 0, so that steps of a few percent stay visible; the caption says so.
+ */
+export function renderTrendChart(
+  service: Pick<ServiceResult, 'name' | 'trend'>,
+  metric: Metric,
+): string | undefined {
+  const trend = service.trend;
+  if (trend === undefined || trend.length < 2) return undefined;
+  const sizes = trend.map((point) => megabytes(point.size));
+  const low = Math.min(...sizes);
+  const high = Math.max(...sizes);
+  // Room above and below the line: a tenth of its range, or 5% of the size when it is flat.
+  const margin = Math.max(high - low, high * 0.05) * 0.1;
+  const bottom = niceFloor(low - margin);
+  const top = niceCeiling(high + margin);
+  const labels = trend.map((point) => `"${point.commit?.slice(0, 7) ?? 'this run'}"`);
+  const what = metric === 'compressed' ? 'compressed size' : 'size';
+  const lines = [
+    'xychart-beta',
+    `    title "${chartLabel(service.name)}: ${what} (MB)"`,
+    `    x-axis [${labels.join(', ')}]`,
+    `    y-axis "MB" ${bottom} --> ${top}`,
+    `    line [${sizes.join(', ')}]`,
+  ];
+  const versions = trend.length - 1;
+  const caption = `The ${what} in the last ${versions === 1 ? 'version' : `${versions} versions`} of the baseline file (by commit), then this run; the axis does not start at 0.`;
+  return `\`\`\`mermaid\n${lines.join('\n')}\n\`\`\`\n\n<sub>${caption}</sub>`;
+}
+
+/**
  * A service name as a mermaid string: letters, digits and `._-/:+ ` are kept, anything else
  * (quotes, brackets, `#`, `;`, `<`, `@`, control characters) becomes `_`; long names are cut.
  */
@@ -82,6 +115,17 @@ export function chartLabel(name: string): string {
 /** Bytes as MB with at most two decimals (`150.1`, `0.25`). */
 function megabytes(bytes: number): number {
   return Number((bytes / MB).toFixed(2));
+}
+
+/** The largest round number (as niceCeiling's steps) at most the value; 0 for 0 or less. */
+function niceFloor(value: number): number {
+  if (!(value > 0)) return 0;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [10, 8, 6, 5, 4, 3, 2.5, 2, 1.5, 1.2, 1]) {
+    const candidate = Number((step * magnitude).toPrecision(12));
+    if (candidate <= value) return candidate;
+  }
+  return magnitude;
 }
 
 /** The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ) at least the value. */

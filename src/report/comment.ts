@@ -21,6 +21,7 @@ import {
 } from './markdown.js';
 import { renderInsights } from './insights.js';
 import { renderPackages } from './packages.js';
+import { renderTrendChart } from './chart.js';
 
 export interface CommentOptions {
   /** The `comment-key` input; may be empty. Goes into the hidden marker. */
@@ -220,7 +221,11 @@ function detailBlock(
   const layers = unchanged ? [] : layersToShow(service);
   const insights = unchanged
     ? ''
-    : [renderPackages(service), renderInsights(service, { allLayers })]
+    : [
+        renderTrendChart(service, metric) ?? '',
+        renderPackages(service),
+        renderInsights(service, { allLayers }),
+      ]
         .filter((part) => part !== '')
         .join('\n\n');
   if (service.reasons.length === 0 && layers.length === 0 && insights === '') return undefined;

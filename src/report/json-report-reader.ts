@@ -101,6 +101,19 @@ function parseService(service: ObjectReader): JsonServiceReport {
     packages:
       service.optional('packages', (value, key) => parsePackageFindings(read.object(value, key))) ??
       null,
+    // Reports from before the trend have none.
+    trend: service.has('trend')
+      ? service.list('trend', (item) => {
+          const point = item.asObject();
+          return {
+            commit: point.nullable('commit', (value, key) =>
+              commitId(read.string(value, key), key, read),
+            ),
+            at: point.nullable('at', (value, key) => read.string(value, key)),
+            size: point.bytes('size'),
+          };
+        })
+      : null,
     layerChanges: service.list('layerChanges', (item) => {
       const layer = item.asObject();
       return {
@@ -158,6 +171,14 @@ function serviceName(service: ObjectReader): string {
     service.reader.fail(service.key('name'), name, 'is not a service name');
   }
   return name;
+}
+
+/** Commit IDs go into charts and links: only what git prints (SHA-1 or SHA-256 hex). */
+function commitId(value: string, key: string, read: DocumentReader): string {
+  if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(value)) {
+    read.fail(key, value, 'must be a git commit ID (40 or 64 hex digits)');
+  }
+  return value;
 }
 
 function repositoryPath(value: string, key: string, read: DocumentReader): string {
@@ -255,6 +276,11 @@ function serviceFindings(service: JsonServiceReport): ServiceFindings {
     layerChanges,
     dockerfile: service.dockerfile ?? undefined,
     packages: service.packages === null ? undefined : packageFindingsOf(service.packages),
+    trend: service.trend?.map((point) => ({
+      commit: point.commit ?? undefined,
+      at: point.at ?? undefined,
+      size: point.size,
+    })),
     build: service.build
       ? {
           method: service.build.method,

@@ -76,7 +76,7 @@ export interface JsonServiceReport {
   readonly dockerfile: string | null;
   /**
    * The limits the service broke, as evaluated with the report's fail-on: `budget` and `error`
-   * fail the gate unless fail-on is never, `increase` only with fail-on any.
+   * fail the gate unless fail-on is never, `increase` and `creep` only with fail-on any.
    */
   readonly breaches: readonly JsonBreach[];
   /**
@@ -88,6 +88,17 @@ export interface JsonServiceReport {
   readonly build: JsonBuild | null;
   /** Packages against the baseline; null when the image was not analysed (or in older reports). */
   readonly packages: JsonPackageFindings | null;
+  /**
+   * The size (report's metric) in the baseline file's last committed versions that have the
+   * service, oldest first, then this run's (commit and at null); null without history.
+   */
+  readonly trend: readonly JsonTrendPoint[] | null;
+}
+
+export interface JsonTrendPoint {
+  readonly commit: string | null;
+  readonly at: string | null;
+  readonly size: number;
 }
 
 export interface JsonPackageFindings {

@@ -66,6 +66,12 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
         }
       : null,
     packages: service.packages ? packageFindingsReport(service.packages) : null,
+    trend:
+      service.trend?.map((point) => ({
+        commit: point.commit ?? null,
+        at: point.at ?? null,
+        size: point.size,
+      })) ?? null,
     layerChanges: service.layerChanges.map((layer) => ({
       instruction: layer.instruction,
       kind: layer.kind,

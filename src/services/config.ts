@@ -21,6 +21,7 @@ export interface ConfigLimits {
   readonly budget: number | undefined;
   readonly maxIncrease: Increase | undefined;
   readonly warnIncrease: Increase | undefined;
+  readonly maxCreep: Increase | undefined;
   readonly ignoreBelow: number | undefined;
   readonly maxWasted: number | undefined;
   /** A fraction from 0 to 1. */
@@ -62,6 +63,7 @@ const LIMIT_KEYS = [
   'budget',
   'max-increase',
   'warn-increase',
+  'max-creep',
   'ignore-below',
   'max-wasted',
   'min-efficiency',
@@ -208,6 +210,7 @@ function parseLimits(mapping: Mapping, keyPath: string, file: string): ConfigLim
       childKey(keyPath, 'warn-increase'),
       file,
     ),
+    maxCreep: parseOptionalIncrease(mapping['max-creep'], childKey(keyPath, 'max-creep'), file),
     ignoreBelow: parseOptionalSize(
       mapping['ignore-below'],
       childKey(keyPath, 'ignore-below'),

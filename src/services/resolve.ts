@@ -240,6 +240,7 @@ function resolveLimits(configEntry: ConfigService | undefined, args: ResolveServ
     budget: own?.budget ?? defaults?.budget ?? run.budget,
     maxIncrease: own?.maxIncrease ?? defaults?.maxIncrease ?? run.maxIncrease,
     warnIncrease: own?.warnIncrease ?? defaults?.warnIncrease ?? run.warnIncrease,
+    maxCreep: own?.maxCreep ?? defaults?.maxCreep ?? run.maxCreep,
     ignoreBelow: own?.ignoreBelow ?? defaults?.ignoreBelow ?? run.ignoreBelow,
     maxWasted: own?.maxWasted ?? defaults?.maxWasted ?? run.maxWasted,
     minEfficiency: own?.minEfficiency ?? defaults?.minEfficiency ?? run.minEfficiency,

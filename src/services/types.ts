@@ -5,6 +5,11 @@ export interface Limits {
   readonly budget: number | undefined;
   readonly maxIncrease: Increase;
   readonly warnIncrease: Increase | undefined;
+  /**
+   * `max-creep`: the most the service may grow over the baseline file's last versions (its
+   * committed history) plus this run; undefined when not limited.
+   */
+  readonly maxCreep: Increase | undefined;
   readonly ignoreBelow: number;
   /** `max-wasted`: ceiling for bytes that later layers delete or overwrite (needs the analysis). */
   readonly maxWasted: number | undefined;

@@ -72,7 +72,7 @@ describe('parseInputs defaults', () => {
     cacheScope: 'image-size-gate',
     builder: undefined,
     load: false,
-    platform: undefined,
+    platforms: undefined,
     buildArgs: {},
     parallel: 2,
     analyze: 'auto',
@@ -162,7 +162,7 @@ describe('parseInputs defaults', () => {
       failOn: 'never',
       cache: 'none',
       cacheScope: 'my_scope.v2-x',
-      platform: 'linux/arm64/v8',
+      platforms: { platforms: ['linux/arm64/v8'], file: 'workflow inputs', key: 'platform' },
       buildArgs: { A: '1', B: '2' },
       parallel: 64,
       maxWasted: 10_000_000,
@@ -269,7 +269,6 @@ describe('parseInputs rejects bad values, naming the source, the input and the v
     ['platform', 'linux'],
     ['platform', 'Linux/amd64'],
     ['platform', 'linux/amd64/v8/extra'],
-    ['platform', 'linux/amd64,linux/arm64'],
   ])('%s: %j', (name, value) => {
     const error = expectInputError(
       () => parseWith({ [name]: value }),
@@ -279,6 +278,30 @@ describe('parseInputs rejects bad values, naming the source, the input and the v
     expect(error.file).toBe('workflow inputs');
     expect(error.key).toBe(name);
     expect(error.value).toBe(value);
+  });
+
+  test.each([
+    ['linux/amd64, linux/amd64', 'linux/amd64', 'is listed twice'],
+    [
+      'linux/arm64\nlinux/arm64/v8',
+      'linux/arm64/v8',
+      'is listed twice (linux/arm64 is the same platform)',
+    ],
+    ['linux/amd64,linux/x86', 'linux/x86', 'the architecture "x86" is none of'],
+    ['linux/amd64,haiku/amd64', 'haiku/amd64', 'the operating system "haiku" is none of'],
+  ])('a platform list %j names the bad entry', (list, value, problem) => {
+    expectInputError(
+      () => parseWith({ platform: list }),
+      ['workflow inputs', 'platform', JSON.stringify(value), problem],
+    );
+  });
+
+  test('a platform list is every platform, in order', () => {
+    expect(parseWith({ platform: 'linux/amd64, linux/arm64\nlinux/arm/v7' }).platforms).toEqual({
+      platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'],
+      file: 'workflow inputs',
+      key: 'platform',
+    });
   });
 
   test('a bad build-args line names build-args and the line', () => {

@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-UF7DL4ML.js";
+} from "./chunk-RWYSOISC.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);
@@ -61,7 +61,7 @@ Options (the same names as the action's inputs):
   --analyze auto|all|none       deep analysis: files, waste and hints (default: auto)
   --fail-on WHEN                any, budget or never (default: any)
   --build-arg KEY=VALUE         passed to every build (repeatable)
-  --platform OS/ARCH            platform to build and measure
+  --platform OS/ARCH[,OS/ARCH]  platforms to build and measure (each one measured)
   --parallel N                  services built at once (default: 2)
   --cache gha|none              (default: none outside GitHub Actions)
   --cache-scope PREFIX          prefix of per-service cache scopes

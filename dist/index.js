@@ -43,7 +43,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-UF7DL4ML.js";
+} from "./chunk-RWYSOISC.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -1,7 +1,7 @@
 // Benchmarks the measure stage against `docker save` on a generated image in the real engine:
 //
 //   node scripts/bench.mjs [--size-mb 1024] [--layers 20] [--repeat 1] [--phases] [--cpu-prof]
-//                          [--no-engine26]
+//                          [--no-engine26] [--no-many]
 //
 // The image has a realistic Debian package set under generated data: the Debian test base image
 // (scripts/ensure-test-base.sh), one `RUN apt-get install` layer (gcc g++ make python3 perl: 10,000+
@@ -12,12 +12,14 @@
 // (`--child`), so peak RSS does not mix; each child times only its task, not its start.
 // --phases adds one run whose bundle times the deep analysis's steps (scripts/bench/phase-clock.ts);
 // --cpu-prof adds one run under `node --cpu-prof` and lists the functions with the most self time.
+// The many-services row runs the whole gate on 20 prebuilt services of 50 MB (FROM scratch, one
+// random file each, kept by tag), one of them changed, against the same check reading every image.
 // Not a test: vitest never picks it up.
 import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,6 +42,10 @@ const PACKAGES_RUN =
   `--no-install-recommends ${APT_PACKAGES.join(' ')} && rm -rf /var/lib/apt/lists/*`;
 /** What a deep analysis with packages may cost, in times the sizes-only pass (issue 10). */
 const PACKAGES_TARGET = 1.1;
+const MANY_SERVICES = 20;
+const MANY_SERVICE_BYTES = 50_000_000;
+/** Issue 11: a check where one of 20 services changed costs at most this much of reading them all. */
+const MANY_TARGET = 0.3;
 
 if (process.argv[2] === '--child') {
   await runChild(JSON.parse(process.argv[3] ?? '{}'), process.argv[4] ?? ENTRY_BUNDLE);
@@ -69,14 +75,19 @@ function parseFlags(argv) {
     phases: false,
     cpuProf: false,
     engine26: true,
+    many: true,
   };
   for (let index = 0; index < argv.length; index += 1) {
     const flag = argv[index];
-    const toggle = { '--phases': 'phases', '--cpu-prof': 'cpuProf', '--no-engine26': 'engine26' }[
-      flag
-    ];
+    const toggle = {
+      '--phases': 'phases',
+      '--cpu-prof': 'cpuProf',
+      '--no-engine26': 'engine26',
+      '--no-many': 'many',
+    }[flag];
     if (toggle) {
-      flags[toggle] = toggle !== 'engine26';
+      // --no-… flags turn a default off; the others turn an extra on.
+      flags[toggle] = !flag.startsWith('--no-');
       continue;
     }
     const value = Number(argv[index + 1]);
@@ -86,7 +97,7 @@ function parseFlags(argv) {
     if (!key || !Number.isInteger(value) || value < least) {
       printError(
         'usage: node scripts/bench.mjs [--size-mb N] [--layers N ≥ 3] [--repeat N] [--phases] ' +
-          '[--cpu-prof] [--no-engine26]',
+          '[--cpu-prof] [--no-engine26] [--no-many]',
       );
       process.exit(2);
     }
@@ -96,7 +107,7 @@ function parseFlags(argv) {
   return flags;
 }
 
-async function main({ sizeMb, layers, repeat, phases, cpuProf, engine26 }) {
+async function main({ sizeMb, layers, repeat, phases, cpuProf, engine26, many }) {
   await bundleEntry(ENTRY_BUNDLE, false);
   if (phases) await bundleEntry(PHASES_BUNDLE, true);
   const entry = await import(pathToFileURL(ENTRY_BUNDLE).href);
@@ -189,6 +200,92 @@ async function main({ sizeMb, layers, repeat, phases, cpuProf, engine26 }) {
   if (phases) await printPhases(measure(false, true), sizesOnly, repeat);
   if (cpuProf) await printCpuProfile(measure(false, true));
   if (engine26) await benchEngine26(repeat);
+  if (many) await benchManyServices(docker, entry, repeat);
+}
+
+/**
+ * 20 services of 50 MB, one changed: the whole check (one inspect per unchanged image, one full
+ * read) against the same check streaming every image, in turns (bestOfPair).
+ */
+async function benchManyServices(docker, entry, repeat) {
+  const tags = [];
+  for (let index = 1; index <= MANY_SERVICES; index += 1) {
+    tags.push(
+      await ensureScratchImage(docker, entry, `many-${String(index).padStart(2, '0')}`, index),
+    );
+  }
+  // The changed service grew by 1 MB.
+  const changedTag = await ensureScratchImage(
+    docker,
+    entry,
+    'many-01-changed',
+    1,
+    MANY_SERVICE_BYTES + 1_000_000,
+  );
+  const root = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-bench-many-'));
+  const writeConfig = (first) =>
+    mkdir(path.join(root, '.github'), { recursive: true }).then(() =>
+      writeFile(
+        path.join(root, '.github', 'image-size.yml'),
+        [
+          'defaults:',
+          '  ignore-below: 1kB',
+          'services:',
+          ...tags.flatMap((tag, index) => [
+            `  service-${String(index + 1).padStart(2, '0')}:`,
+            `    image: ${index === 0 ? first : tag}`,
+          ]),
+          '',
+        ].join('\n'),
+      ),
+    );
+  try {
+    await writeConfig(tags[0]);
+    await child({ kind: 'gate', root, mode: 'update', readEveryImage: true });
+    await writeConfig(changedTag);
+    const [fast, full] = await bestOfPair(
+      { kind: 'gate', root, mode: 'check', readEveryImage: false },
+      { kind: 'gate', root, mode: 'check', readEveryImage: true },
+      repeat,
+    );
+    const ratio = fast.seconds / full.seconds;
+    print('');
+    print(
+      `${MANY_SERVICES} services × ${MANY_SERVICE_BYTES / 1e6} MB (prebuilt, engine A), one changed: ` +
+        `the whole check ${fast.seconds.toFixed(2)} s (${fast.fromBaseline} images not read again, ` +
+        `${fast.changed} changed), reading every image ${full.seconds.toFixed(2)} s: ` +
+        `${ratio.toFixed(2)}× (target ≤ ${MANY_TARGET}×) ${ratio <= MANY_TARGET ? 'ok' : 'MISSED'}; ` +
+        `peak RSS ${fast.maxRssMiB.toFixed(0)} / ${full.maxRssMiB.toFixed(0)} MiB`,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** A FROM scratch image of one random file (50 MB unless said), kept by tag and recipe label. */
+async function ensureScratchImage(docker, entry, name, seed, bytes = MANY_SERVICE_BYTES) {
+  const tag = `image-size-gate-bench/${name}:latest`;
+  const recipe = `scratch + ${bytes} random bytes, seed ${seed}, v1`;
+  try {
+    const inspected = await docker.getImage(tag).inspect();
+    if (inspected.Config?.Labels?.['image-size-gate-bench'] === recipe) return tag;
+  } catch {
+    // Not there yet.
+  }
+  const context = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-bench-scratch-'));
+  try {
+    const key = createHash('sha256').update(recipe).digest();
+    const cipher = createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+    await writeFile(path.join(context, 'data.bin'), cipher.update(Buffer.alloc(bytes)));
+    await writeFile(
+      path.join(context, 'Dockerfile'),
+      `FROM scratch\nCOPY data.bin /data.bin\nLABEL image-size-gate-bench=${JSON.stringify(recipe)}\n`,
+    );
+    await entry.buildBenchImage(context, tag);
+    return tag;
+  } finally {
+    await rm(context, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -50,7 +50,7 @@ Options (the same names as the action's inputs):
   --analyze auto|all|none       deep analysis: files, waste and hints (default: auto)
   --fail-on WHEN                any, budget or never (default: any)
   --build-arg KEY=VALUE         passed to every build (repeatable)
-  --platform OS/ARCH            platform to build and measure
+  --platform OS/ARCH[,OS/ARCH]  platforms to build and measure (each one measured)
   --parallel N                  services built at once (default: 2)
   --cache gha|none              (default: none outside GitHub Actions)
   --cache-scope PREFIX          prefix of per-service cache scopes

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { INPUT_SOURCE, InputError } from './core/errors.js';
+import { checkPlatformList, type PlatformList } from './core/platforms.js';
 import {
   ANALYZE_MODES,
   CACHE_BACKENDS,
@@ -62,7 +63,8 @@ export interface Inputs {
   readonly builder: string | undefined;
   /** `load`: put built images into the engine even where they are measured from an OCI layout. */
   readonly load: boolean;
-  readonly platform: string | undefined;
+  /** The `platform` input: every service without platforms of its own is measured for each. */
+  readonly platforms: PlatformList | undefined;
   readonly buildArgs: Readonly<Record<string, string>>;
   readonly parallel: number;
   readonly analyze: AnalyzeMode;
@@ -124,7 +126,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv, cwd: stri
     cacheScope: cacheScope(get('cache-scope') || 'image-size-gate'),
     builder: get('builder') || undefined,
     load: optionalParsed(get, 'load', parseBoolean, () => BOOLEAN_PROBLEM) ?? false,
-    platform: platform(get('platform')),
+    platforms: platforms(read('platform')),
     buildArgs: parseBuildArgs(read('build-args')),
     parallel: parallel(get('parallel')),
     analyze: oneOf(get, 'analyze', ANALYZE_MODES, 'auto'),
@@ -254,15 +256,13 @@ function cacheScope(value: string): string {
   return value;
 }
 
-function platform(value: string): string | undefined {
-  if (value === '') return undefined;
-  if (!/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/.test(value)) {
-    throw new InputError(
-      INPUT_SOURCE,
-      'platform',
-      value,
-      'must look like linux/amd64 or linux/arm64/v8',
-    );
+/** `linux/amd64` or a list (`linux/amd64,linux/arm64`), each known and none twice. */
+function platforms(value: string): PlatformList | undefined {
+  const list = splitList(value);
+  if (list.length === 0) return undefined;
+  const checked = checkPlatformList(list);
+  if (!checked.ok) {
+    throw new InputError(INPUT_SOURCE, 'platform', checked.value, checked.problem);
   }
-  return value;
+  return { platforms: list, file: INPUT_SOURCE, key: 'platform' };
 }

@@ -2,33 +2,33 @@ import { INPUT_SOURCE } from './core/errors.js';
 import { countOf } from './core/text.js';
 import type { Environment } from './core/model.js';
 import { randomBytes } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { readBaseline, updateBaseline, writeBaselineAtomic } from './baseline/baseline.js';
 import { readBaselineHistory } from './baseline/history.js';
 import type { Baseline, BaselineHistory } from './baseline/types.js';
-import { buildService } from './build/build.js';
 import { detectBuildx } from './build/buildx.js';
 import { createEngineBuilder } from './build/engine.js';
 import type { Exec } from './exec.js';
-import { baseLayerDiffIds } from './build/base-image.js';
-import { ensureImagePresent } from './build/pull.js';
-import { GzipSizeEstimator } from './measure/gzip-size.js';
 import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
-import type { Approval, ServiceOutcome, Verdict } from './compare/types.js';
+import type { Approval, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
+import {
+  assertPlatformsBuildable,
+  buildAndMeasureGroup,
+  buildGroups,
+  type Reuse,
+} from './build-and-measure.js';
+import type { FailOn, Metric } from './core/model.js';
 import { InputError, errorMessage } from './core/errors.js';
 import { type Inputs } from './inputs.js';
 import type { Log } from './log.js';
-import { measureEngineImage } from './measure/engine.js';
-import { measureOciLayoutDirectory, type MeasureOptions } from './measure/image-content.js';
 import type { ImageMeasurement } from './measure/types.js';
 import { loadServices, type LoadServicesOptions } from './services/load.js';
 import type { RepositoryServices } from './merge-reports.js';
 import type { Service, ServicePlan } from './services/types.js';
-import { formatBytes } from './core/units.js';
 
 export interface GateDependencies {
   readonly docker: Docker;
@@ -37,6 +37,8 @@ export interface GateDependencies {
   readonly env: Environment;
   /** The pull request's approval label, looked up before the run (see approval.ts). */
   readonly approval?: Approval | undefined;
+  /** Stream every image, even one the baseline recorded (the benchmark compares both ways). */
+  readonly readEveryImage?: boolean | undefined;
 }
 
 export interface GateRun {
@@ -68,20 +70,30 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   const builder = plan.selected.some((service) => service.build)
     ? await chooseBuilder(inputs, deps)
     : undefined;
-  await assertPlatformsBuildable(plan.selected, inputs.platform, builder, deps.docker);
-
-  const runTagVersion = `run-${randomBytes(6).toString('hex')}`;
-  const outcomes = await mapWithConcurrency(plan.selected, inputs.parallel, (service) =>
-    buildAndMeasure(service, builder, inputs, deps, { knownCompressed, runTagVersion }),
-  );
+  await assertPlatformsBuildable(plan.selected, builder, deps.docker, log);
 
   const metric = inputs.metric ?? plan.settings.metric ?? 'uncompressed';
+  // An update run accepts growth (that is why it runs); budgets and errors still fail it.
+  const failOn = inputs.mode === 'update' && inputs.failOn === 'any' ? 'budget' : inputs.failOn;
+  const run = {
+    docker: deps.docker,
+    log,
+    builder,
+    inputs,
+    knownCompressed,
+    runTagVersion: `run-${randomBytes(6).toString('hex')}`,
+    reuse: reuseOf(inputs, deps, { baseline, metric, failOn }),
+  };
+  const groups = buildGroups(plan.selected, builder);
+  const outcomes = (
+    await mapWithConcurrency(groups, inputs.parallel, (group) => buildAndMeasureGroup(group, run))
+  ).flat();
+
   const verdict = compare({
     outcomes,
     baseline,
     metric,
-    // An update run accepts growth (that is why it runs); budgets and errors still fail it.
-    failOn: inputs.mode === 'update' && inputs.failOn === 'any' ? 'budget' : inputs.failOn,
+    failOn,
     totalBudget: plan.settings.totalBudget ?? inputs.totalBudget,
     fullRun: plan.fullRun,
     knownServices: plan.all.map((service) => service.name),
@@ -139,6 +151,41 @@ async function readHistory(
   return history;
 }
 
+/**
+ * Unchanged images are free: a service whose image is the one its baseline entry recorded (same
+ * config digest) is not streamed when the result would be folded away as unchanged and passing,
+ * which compare itself decides. An update writes the baseline and `analyze: all` shows every
+ * image's files: those read every image, as does `readEveryImage` (the benchmark's other side).
+ */
+function reuseOf(
+  inputs: Inputs,
+  deps: GateDependencies,
+  run: { readonly baseline: Baseline; readonly metric: Metric; readonly failOn: FailOn },
+): ((service: Service) => Reuse | undefined) | undefined {
+  if (inputs.mode === 'update' || inputs.analyze === 'all' || deps.readEveryImage === true) {
+    return undefined;
+  }
+  const { baseline } = run;
+  return (service) => {
+    const entry = Object.hasOwn(baseline.services, service.name)
+      ? baseline.services[service.name]
+      : undefined;
+    if (entry?.imageId === undefined) return undefined;
+    return {
+      entry,
+      accept: (measurement) =>
+        compare({
+          outcomes: [{ name: service.name, limits: service.limits, measurement }],
+          baseline,
+          metric: run.metric,
+          failOn: run.failOn,
+          fullRun: false,
+          knownServices: [service.name],
+        }).services[0]?.collapsed === true,
+    };
+  };
+}
+
 export function serviceLoadOptions(inputs: Inputs, env: Environment): LoadServicesOptions {
   return {
     workingDirectory: inputs.workingDirectory,
@@ -147,6 +194,7 @@ export function serviceLoadOptions(inputs: Inputs, env: Environment): LoadServic
     composeFiles: inputs.composeFiles,
     filter: inputs.serviceFilter,
     env,
+    runPlatforms: inputs.platforms,
     runDefaults: {
       budget: inputs.budget,
       maxIncrease: inputs.maxIncrease,
@@ -199,129 +247,6 @@ async function chooseBuilder(inputs: Inputs, deps: GateDependencies): Promise<Im
       : '';
   deps.log.warning(`${buildx.reason}: building with the engine's own BuildKit${cacheNote}.`);
   return createEngineBuilder(deps.docker);
-}
-
-async function buildAndMeasure(
-  service: Service,
-  builder: ImageBuilder | undefined,
-  inputs: Inputs,
-  deps: GateDependencies,
-  run: { readonly knownCompressed: ReadonlyMap<string, number>; readonly runTagVersion: string },
-): Promise<ServiceOutcome> {
-  const { knownCompressed } = run;
-  const { name, limits } = service;
-  // Annotations point at the Dockerfile, relative to the repository root as GitHub wants it.
-  const dockerfile = service.build
-    ? path.relative(inputs.workingDirectory, service.build.dockerfile).split(path.sep).join('/')
-    : undefined;
-  const built = await buildService(service, {
-    builder,
-    globalBuildArgs: inputs.buildArgs,
-    platform: inputs.platform,
-    runTagVersion: run.runTagVersion,
-    pull: (reference, platform) => ensureImagePresent(deps.docker, reference, platform),
-    log: deps.log,
-  });
-  if (!built.ok) {
-    return { name, limits, dockerfile, error: built.error, stage: 'build', build: built.info };
-  }
-  const build = built.info;
-  try {
-    const { baseImage, ociLayout } = built.image;
-    const options: MeasureOptions = {
-      platform: built.image.platform,
-      createSizer: () => new GzipSizeEstimator(),
-      knownCompressed,
-      analyse: inputs.analyze !== 'none',
-      baseImage,
-      baseLayerDiffIds: baseImage ? await baseLayerDiffIds(deps.docker, baseImage) : undefined,
-    };
-    const measurement = ociLayout
-      ? await measureOciLayoutDirectory(ociLayout, options)
-      : await measureEngineImage(deps.docker, built.image.reference, options);
-    const expected = built.image.configDigest;
-    if (expected !== undefined && expected !== measurement.imageId) {
-      throw new Error(
-        `${ociLayout ?? built.image.reference} holds image ${measurement.imageId}, not the ${expected} this run built: another build replaced it during the run`,
-      );
-    }
-    deps.log.info(
-      `📏 ${name}: ${formatBytes(measurement.size)} in ${countOf(measurement.layers.length, 'layer')}`,
-    );
-    // A package database we cannot read never changes a size: it is said, once per file.
-    for (const warning of measurement.analysis?.packages.warnings ?? []) {
-      const line = warning.line === undefined ? '' : ` line ${warning.line}`;
-      deps.log.warning(`${name}: /${warning.file}${line}: ${warning.message}`);
-    }
-    return { name, limits, dockerfile, measurement, build };
-  } catch (error) {
-    const message = errorMessage(error);
-    deps.log.warning(`${name}: could not measure ${built.image.reference}: ${message}`);
-    return { name, limits, dockerfile, error: message, stage: 'measure', build };
-  } finally {
-    if (built.image.ociLayout) {
-      await rm(built.image.ociLayout, { recursive: true, force: true });
-    } else if (built.image.method !== 'prebuilt') {
-      await removeRunTag(deps, built.image.reference);
-    }
-  }
-}
-
-/** The run tag only named the image for measuring; `:latest` stays for people. */
-async function removeRunTag(deps: GateDependencies, reference: string): Promise<void> {
-  try {
-    await deps.docker.getImage(reference).remove({ noprune: true });
-  } catch (error) {
-    deps.log.info(`Could not remove the tag ${reference}: ${errorMessage(error)}`);
-  }
-}
-
-/**
- * Every platform asked for must be one the engine can run (its OS) and, where buildx lists them,
- * one the builder can build, before minutes go into builds that would all fail with "operating
- * system is not supported".
- */
-async function assertPlatformsBuildable(
-  services: readonly Service[],
-  runPlatform: string | undefined,
-  builder: ImageBuilder | undefined,
-  docker: Docker,
-): Promise<void> {
-  const wanted = services
-    .map((service) => ({ service, platform: service.platform ?? runPlatform }))
-    .filter((item): item is { service: Service; platform: string } => item.platform !== undefined);
-  if (wanted.length === 0) return;
-  const version = await docker.version();
-  const engineOs = version.Os;
-  for (const { service, platform } of wanted) {
-    const source = service.platform === undefined ? INPUT_SOURCE : service.definedIn;
-    const key = service.platform === undefined ? 'platform' : `services.${service.name}.platform`;
-    const os = platform.split('/')[0];
-    if (os !== engineOs) {
-      throw new InputError(
-        source,
-        key,
-        platform,
-        `the engine runs ${engineOs}/${version.Arch} and cannot build or run ${os} images`,
-      );
-    }
-    const buildable = service.build ? builder?.platforms : undefined;
-    if (buildable && !buildable.some((known) => samePlatform(known, platform))) {
-      throw new InputError(
-        source,
-        key,
-        platform,
-        `the builder cannot build it; it builds ${buildable.join(', ')} (install QEMU emulation, e.g. docker/setup-qemu-action, for others)`,
-      );
-    }
-  }
-}
-
-/** `linux/arm64` is `linux/arm64/v8`; `linux/amd64` is `linux/amd64` (v1). */
-function samePlatform(left: string, right: string): boolean {
-  const normal = (platform: string): string =>
-    platform.replace(/^(linux\/arm64)\/v8$/, '$1').replace(/^(\w+\/amd64)\/v1$/, '$1');
-  return normal(left) === normal(right);
 }
 
 async function assertWorkingDirectory(directory: string): Promise<void> {

@@ -14,6 +14,7 @@ import {
 import type { Baseline, BaselineEntry } from '../../src/baseline/types.js';
 import { InputError } from '../../src/core/errors.js';
 import type { ImageMeasurement } from '../../src/measure/types.js';
+import { NO_PACKAGES } from '../support/fixtures.js';
 
 // Lets one test make the final rename fail, as a full disk or a crash between steps would.
 const faults = vi.hoisted(() => ({ failRename: false }));
@@ -217,7 +218,7 @@ describe('parseBaseline and serializeBaseline', () => {
       '{"version": 1, "services": {"api": {"size": 1, "compresed": 1}}}',
       'services.api.compresed',
       1,
-      'unknown key; did you mean `compressed`? known keys here: compressed, layers, packages, platform, size',
+      'unknown key; did you mean `compressed`? known keys here: compressed, imageId, layers, packages, platform, size, wasted',
     ],
     [
       'a dotted service name',
@@ -290,6 +291,39 @@ describe('updateBaseline', () => {
       platform: 'linux/arm64',
       layers: [layer(70 * KB, 'COPY part-0 /', false), layer(40 * KB, 'COPY part-1 /', false)],
     });
+  });
+
+  it('records the image ID (a config digest) and the wasted bytes, and reads them back', () => {
+    const imageId = `sha256:${'c'.repeat(64)}`;
+    const analysed: ImageMeasurement = {
+      ...measurementOf([70 * KB, 40 * KB]),
+      imageId,
+      // Only the fields the baseline keeps; the rest of an analysis is the report's.
+      analysis: { wastedBytes: 1_234, packages: NO_PACKAGES } as NonNullable<
+        ImageMeasurement['analysis']
+      >,
+    };
+    const updated = updateBaseline(previous, new Map([['api', analysed]]), {
+      fullRun: false,
+      knownServices: ['api'],
+    });
+    expect(updated.services['api']).toMatchObject({ imageId, wasted: 1_234 });
+    const read = parseBaseline(serializeBaseline(updated), FILE);
+    expect(read.services['api']).toMatchObject({ imageId, wasted: 1_234 });
+    // An ID that is not a config digest is never written (the parser would refuse it).
+    expect(updated.services['worker']?.imageId).toBeUndefined();
+    expect(
+      updateBaseline(previous, measurements, { fullRun: false, knownServices: [] }).services['api']
+        ?.imageId,
+    ).toBeUndefined();
+    expectInputError(
+      () =>
+        parseBaseline(
+          JSON.stringify({ version: 1, services: { api: { size: 1, imageId: 'sha256:abc' } } }),
+          FILE,
+        ),
+      { file: FILE, key: 'services.api.imageId' },
+    );
   });
 
   it('keeps package rows through an update without analysis only while the layers are the same', () => {

@@ -26,7 +26,7 @@ describe('parseComposeFile', () => {
       dockerfile: undefined,
       target: undefined,
       args: {},
-      platform: undefined,
+      platforms: undefined,
     });
   });
 
@@ -53,7 +53,11 @@ services:
       },
       target: 'runtime',
       args: {},
-      platform: 'linux/arm64',
+      platforms: {
+        platforms: ['linux/arm64', 'linux/amd64'],
+        file: FILE,
+        key: 'services.api.build.platforms',
+      },
     });
   });
 
@@ -63,10 +67,31 @@ services:
     expect(service.target).toBe('prod');
   });
 
-  it('prefers the service platform over build.platforms', () => {
+  it('measures every one of build.platforms (what compose builds), else the service platform', () => {
     const text =
-      'services:\n  api:\n    platform: linux/amd64\n    build:\n      context: .\n      platforms: [linux/arm64]';
-    expect(parseOne(text).platform).toBe('linux/amd64');
+      'services:\n  api:\n    platform: linux/amd64\n    build:\n      context: .\n      platforms: [linux/amd64, linux/arm64]';
+    expect(parseOne(text).platforms?.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(parseOne(text).platforms?.key).toBe('services.api.build.platforms');
+    const single = 'services:\n  api:\n    platform: linux/arm64\n    build: .';
+    expect(parseOne(single).platforms).toEqual({
+      platforms: ['linux/arm64'],
+      file: FILE,
+      key: 'services.api.platform',
+    });
+  });
+
+  it.each([
+    [
+      '[linux/arm64, linux/arm64/v8]',
+      'services.api.build.platforms[1]',
+      'is listed twice (linux/arm64 is the same platform)',
+    ],
+    ['[linux/amd64, linux/amd65]', 'services.api.build.platforms[1]', 'the architecture "amd65"'],
+    ['[plan9/amd64]', 'services.api.build.platforms[0]', 'the operating system "plan9"'],
+  ])('refuses build.platforms %s, naming the entry', (list, key, problem) => {
+    const text = `services:\n  api:\n    build:\n      context: .\n      platforms: ${list}`;
+    expect(() => parseOne(text)).toThrow(key);
+    expect(() => parseOne(text)).toThrow(problem);
   });
 
   it('ignores services without build, such as databases', () => {
@@ -136,7 +161,7 @@ services:
     expect(service.context?.path).toBe('./api');
     expect(service.dockerfile?.path).toBe('Dockerfile.prod');
     expect(service.target).toBe('run');
-    expect(service.platform).toBe('linux/amd64');
+    expect(service.platforms?.platforms).toEqual(['linux/amd64']);
   });
 
   describe('extends within the file', () => {
@@ -163,7 +188,7 @@ services:
       expect(worker?.context?.path).toBe('services/base');
       expect(worker?.target).toBe('runtime');
       expect(worker?.args).toEqual({ A: '1', B: '2' });
-      expect(worker?.platform).toBe('linux/arm64');
+      expect(worker?.platforms?.platforms).toEqual(['linux/arm64']);
     });
 
     it.each([

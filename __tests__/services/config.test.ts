@@ -61,7 +61,7 @@ describe('parseConfigFile', () => {
           target: 'runtime',
           // Numbers and booleans keep their text: 3.10 must not become "3.1".
           args: { PYTHON_VERSION: '3.10', WORKERS: '4', DEBUG: 'false', NAME: 'api' },
-          platform: 'linux/amd64',
+          platforms: { platforms: ['linux/amd64'], file: FILE, key: 'services.api.platform' },
           image: undefined,
           limits: {
             budget: 200e6,
@@ -80,7 +80,7 @@ describe('parseConfigFile', () => {
           dockerfile: undefined,
           target: undefined,
           args: undefined,
-          platform: undefined,
+          platforms: undefined,
           image: 'ghcr.io/acme/worker:1.4',
           limits: {
             budget: undefined,
@@ -266,9 +266,44 @@ describe('parseConfigFile', () => {
     );
     expect(config.services[0]).toMatchObject({
       image: 'postgres:16',
-      platform: 'linux/arm64',
+      platforms: { platforms: ['linux/arm64'] },
       limits: { budget: 1e9 },
     });
+  });
+
+  it('reads a list of platforms, and refuses one with platform, a duplicate or an unknown one', () => {
+    const config = parseConfigFile(
+      'services:\n  api:\n    context: .\n    platforms: [linux/amd64, linux/arm64]',
+      FILE,
+    );
+    expect(config.services[0]?.platforms).toEqual({
+      platforms: ['linux/amd64', 'linux/arm64'],
+      file: FILE,
+      key: 'services.api.platforms',
+    });
+    const cases: [string, string[]][] = [
+      [
+        'platform: linux/amd64\n    platforms: [linux/arm64]',
+        ['services.api.platforms', 'cannot be combined with `platform`'],
+      ],
+      [
+        'platforms: [linux/amd64, linux/amd64]',
+        ['services.api.platforms[1]', '"linux/amd64"', 'is listed twice'],
+      ],
+      ['platforms: [linux/amd64, linux/arm]', []],
+      [
+        'platforms: [linux/sparc]',
+        ['services.api.platforms[0]', '"linux/sparc"', 'the architecture "sparc"'],
+      ],
+      ['platforms: []', ['services.api.platforms', 'must be a list of platforms']],
+      ['platforms: linux/amd64', ['services.api.platforms', 'must be a list of platforms']],
+      ['platform: amd64', ['services.api.platform', '"amd64"', 'is not a platform']],
+    ];
+    for (const [lines, parts] of cases) {
+      const text = `services:\n  api:\n    context: .\n    ${lines}`;
+      if (parts.length === 0) expect(() => parseConfigFile(text, FILE)).not.toThrow();
+      else expectInputError(() => parseConfigFile(text, FILE), [FILE, ...parts]);
+    }
   });
 
   it('rejects a service named twice, naming it', () => {

@@ -147,7 +147,9 @@ services:
         args: { A: 'compose', B: 'compose' },
       },
       image: undefined,
+      baseName: 'api',
       platform: 'linux/amd64',
+      platformOrigin: { file: COMPOSE_FILE, key: 'services.api.platform' },
       limits: { ...RUN_DEFAULTS, budget: 200e6 },
     });
   });

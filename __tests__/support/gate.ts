@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseInputs } from '../../src/inputs.js';
-import { runGate, type GateRun } from '../../src/pipeline.js';
+import { runGate, type GateDependencies, type GateRun } from '../../src/pipeline.js';
 import type { TestEngine } from './engines.js';
 import { MemoryLog } from './memory-log.js';
 
@@ -13,6 +13,7 @@ export async function runGateOn(
   root: string,
   inputs: Readonly<Record<string, string>>,
   log: MemoryLog = new MemoryLog(),
+  options: Pick<GateDependencies, 'readEveryImage'> = {},
 ): Promise<GateRun> {
   const values: Record<string, string> = {
     'working-directory': root,
@@ -26,6 +27,7 @@ export async function runGateOn(
       exec: engine.exec,
       log,
       env: engine.env,
+      ...options,
     },
   );
 }

@@ -14,11 +14,12 @@ import {
 } from '../bench-entry.js';
 import { measureEngineImage } from '../../src/measure/engine.js';
 import { phaseTimings } from './phase-clock.js';
+import { runGateTask, type GateTask } from './gate-check.js';
 
 export { buildBenchImage };
 
 export type Task =
-  BenchTask | (Extract<BenchTask, { kind: 'measure' }> & { readonly inventory: true });
+  BenchTask | GateTask | (Extract<BenchTask, { kind: 'measure' }> & { readonly inventory: true });
 
 /** What the deep analysis found, from `analysis.packages`. */
 export interface InventoryStats {
@@ -43,6 +44,7 @@ export interface InventoryStats {
 export async function runBenchTask(
   task: Task,
 ): Promise<BenchResult & { inventory?: InventoryStats; phases?: Record<string, number> }> {
+  if (task.kind === 'gate') return runGateTask(task);
   if (!('inventory' in task)) return runBaseTask(task);
   const start = performance.now();
   const measurement = await measureEngineImage(

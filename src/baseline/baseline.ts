@@ -13,9 +13,18 @@ import type { Baseline, BaselineEntry, BaselineLayer } from './types.js';
 
 const BASELINE_VERSION = 1;
 const TOP_LEVEL_KEYS = ['services', 'version'] as const;
-const ENTRY_KEYS = ['compressed', 'layers', 'packages', 'platform', 'size'] as const;
+const ENTRY_KEYS = [
+  'compressed',
+  'imageId',
+  'layers',
+  'packages',
+  'platform',
+  'size',
+  'wasted',
+] as const;
 const PACKAGE_KEYS = ['bytes', 'ecosystem', 'name', 'version'] as const;
 const LAYER_KEYS = ['base', 'compressed', 'diffId', 'instruction', 'size'] as const;
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 /** Parses and validates a baseline file; every problem names the file, the key path and the value. */
 export function parseBaseline(text: string, file: string): Baseline {
@@ -75,7 +84,7 @@ export function updateBaseline(
   );
   const measured = [...measurements].map(([name, measurement]): [string, BaselineEntry] => [
     name,
-    withPackagesOf(
+    withAnalysisOf(
       Object.hasOwn(previous.services, name) ? previous.services[name] : undefined,
       entryFromMeasurement(measurement),
     ),
@@ -87,15 +96,21 @@ export function updateBaseline(
 }
 
 /**
- * An update without the analysis (`analyze: none`) knows no packages: when the image's layers
- * are the ones the previous entry recorded, its package rows still describe it and are kept.
+ * An update without the analysis (`analyze: none`) knows no packages and no waste: when the
+ * image's layers are the ones the previous entry recorded, its package rows and wasted bytes
+ * still describe it and are kept.
  */
-function withPackagesOf(previous: BaselineEntry | undefined, entry: BaselineEntry): BaselineEntry {
-  if (entry.packages !== undefined || previous?.packages === undefined) return entry;
+function withAnalysisOf(previous: BaselineEntry | undefined, entry: BaselineEntry): BaselineEntry {
+  if (previous === undefined || entry.packages !== undefined) return entry;
   const sameLayers =
     previous.layers.length === entry.layers.length &&
     previous.layers.every((layer, index) => layer.diffId === entry.layers[index]?.diffId);
-  return sameLayers ? { ...entry, packages: previous.packages } : entry;
+  if (!sameLayers) return entry;
+  return {
+    ...entry,
+    ...(previous.packages === undefined ? {} : { packages: previous.packages }),
+    ...(previous.wasted === undefined ? {} : { wasted: previous.wasted }),
+  };
 }
 
 /** Reads the baseline file; undefined when it does not exist yet. */
@@ -147,6 +162,9 @@ function entryFromMeasurement(measurement: ImageMeasurement): BaselineEntry {
     size: measurement.size,
     ...(measurement.compressed === undefined ? {} : { compressed: measurement.compressed }),
     platform: measurement.platform,
+    // Only what the parser reads back: a config digest.
+    ...(IMAGE_ID.test(measurement.imageId) ? { imageId: measurement.imageId } : {}),
+    ...(measurement.analysis === undefined ? {} : { wasted: measurement.analysis.wastedBytes }),
     layers: measurement.layers.map((layer): BaselineLayer => ({
       diffId: layer.diffId,
       size: layer.size,
@@ -171,10 +189,19 @@ function parseEntry(entry: ObjectReader): BaselineEntry {
   entry.rejectUnknownKeys(ENTRY_KEYS);
   const compressed = entry.optional('compressed', (value, key) => entry.reader.bytes(value, key));
   const platform = entry.optional('platform', (value, key) => entry.reader.string(value, key));
+  const imageId = entry.optional('imageId', (value, key) => {
+    const text = entry.reader.string(value, key);
+    return IMAGE_ID.test(text)
+      ? text
+      : entry.reader.fail(key, text, 'must be an image ID (sha256: and 64 hex digits)');
+  });
+  const wasted = entry.optional('wasted', (value, key) => entry.reader.bytes(value, key));
   return {
     size: entry.bytes('size'),
     ...(compressed === undefined ? {} : { compressed }),
     ...(platform === undefined ? {} : { platform }),
+    ...(imageId === undefined ? {} : { imageId }),
+    ...(wasted === undefined ? {} : { wasted }),
     // Hand-written baselines often list only sizes; layers are detail for reports, not limits.
     layers:
       entry.value('layers') == null

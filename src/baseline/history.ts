@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import { MAX_INPUT_FILE_BYTES } from '../core/input-limits.js';
 import type { Exec } from '../exec.js';
 import { parseBaseline } from './baseline.js';
-import type { BaselineHistory, BaselineVersion } from './types.js';
+import type { BaselineHistory, BaselineVersion, VersionEntry } from './types.js';
 
 /** How many of the baseline file's committed versions the trend and max-creep look back over. */
 export const TREND_VERSIONS = 10;
@@ -70,11 +70,13 @@ export async function readBaselineHistory(
     try {
       const baseline = parseBaseline(shown.stdout, `${shownAs} at ${short}`);
       const services = Object.fromEntries(
-        Object.entries(baseline.services).map(([name, entry]) => [
+        Object.entries(baseline.services).map(([name, entry]): [string, VersionEntry] => [
           name,
-          entry.compressed === undefined
-            ? { size: entry.size }
-            : { size: entry.size, compressed: entry.compressed },
+          {
+            size: entry.size,
+            ...(entry.compressed === undefined ? {} : { compressed: entry.compressed }),
+            ...(entry.platform === undefined ? {} : { platform: entry.platform }),
+          },
         ]),
       );
       versions.push({ commit, committedAt, services });

@@ -7,6 +7,13 @@ export interface BaselineEntry {
   readonly size: number;
   readonly compressed?: number;
   readonly platform?: string;
+  /**
+   * The measured image's config digest: a run that builds this very image again takes its
+   * numbers from this entry instead of streaming it. Absent in older and hand-written entries.
+   */
+  readonly imageId?: string;
+  /** Bytes later layers delete or overwrite, when the image was analysed. */
+  readonly wasted?: number;
   readonly layers: readonly BaselineLayer[];
   /** One row per package (no file lists); absent in entries written before packages. */
   readonly packages?: readonly PackageSummary[];
@@ -17,14 +24,19 @@ export interface Baseline {
   readonly services: Readonly<Record<string, BaselineEntry>>;
 }
 
+/** A service's numbers in a committed version of the baseline file. */
+export interface VersionEntry {
+  readonly size: number;
+  readonly compressed?: number;
+  readonly platform?: string;
+}
+
 /** One committed version of the baseline file: its services' sizes at that commit. */
 export interface BaselineVersion {
   readonly commit: string;
   /** The commit's committer date, ISO 8601. */
   readonly committedAt: string;
-  readonly services: Readonly<
-    Record<string, { readonly size: number; readonly compressed?: number }>
-  >;
+  readonly services: Readonly<Record<string, VersionEntry>>;
 }
 
 /**

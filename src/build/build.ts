@@ -12,8 +12,11 @@ export interface BuildSettings {
   readonly builder: ImageBuilder | undefined;
   /** The run-wide `build-args` input. */
   readonly globalBuildArgs: Readonly<Record<string, string>>;
-  /** The run-wide `platform` input; a service's own platform wins. */
-  readonly platform: string | undefined;
+  /**
+   * Build these platforms of the service in one build (buildx to an OCI layout), named as
+   * `name` in the log; the service's own platform is then not used.
+   */
+  readonly together?: { readonly name: string; readonly platforms: readonly string[] } | undefined;
   /** Names this run's tags (`image-size-gate/<service>:<runTagVersion>`), e.g. `run-1a2b3c4d`. */
   readonly runTagVersion: string;
   /** Makes a prebuilt image available in the engine (pulls it when missing). */
@@ -30,8 +33,9 @@ export async function buildService(
   service: Service,
   settings: BuildSettings,
 ): Promise<BuildResult> {
-  const { log } = settings;
-  const platform = service.platform ?? settings.platform;
+  const { log, together } = settings;
+  const platform = service.platform;
+  const shownName = together ? `${together.name} (${together.platforms.join(', ')})` : service.name;
   const started = Date.now();
   if (!service.build) {
     if (!service.image) return { ok: false, error: 'has neither a build nor an image' };
@@ -52,24 +56,26 @@ export async function buildService(
   }
   const { builder } = settings;
   if (!builder) return { ok: false, error: 'needs a build but no builder is available' };
-  log.info(`⏳ ${service.name}: building with ${describeMethod(builder.method)}`);
+  log.info(`⏳ ${shownName}: building with ${describeMethod(builder.method)}`);
   try {
     const outcome = await builder.build({
-      serviceName: service.name,
+      // The cache scope is per service and platform(s): the repository's name, not the unit's.
+      serviceName: service.baseName,
       build: service.build,
       globalBuildArgs: settings.globalBuildArgs,
       platform,
+      ...(together ? { multiPlatform: together.platforms } : {}),
       tag: imageTag(service.name),
       runTag: imageTag(service.name, settings.runTagVersion),
     });
-    log.block(`${service.name}: build log`, outcome.logLines);
+    log.block(`${shownName}: build log`, outcome.logLines);
     const info: BuildInfo = {
       method: builder.method,
       seconds: elapsed(started),
       cache: builder.cache,
       steps: outcome.steps,
     };
-    log.info(`✔ ${service.name}: built in ${seconds(started)}${describeSteps(info)}`);
+    log.info(`✔ ${shownName}: built in ${seconds(started)}${describeSteps(info)}`);
     const baseImage = await baseImageOf(
       service.build,
       mergeBuildArgs(settings.globalBuildArgs, service.build.args),
@@ -94,12 +100,12 @@ export async function buildService(
       cache: builder.cache,
       steps: error instanceof BuildFailure ? error.steps : undefined,
     };
-    log.block(`${service.name}: build log (failed)`, lines);
+    log.block(`${shownName}: build log (failed)`, lines);
     const message = lastNonEmptyLine(errorMessage(error));
-    log.warning(`${service.name}: the build failed after ${seconds(started)}: ${message}`);
+    log.warning(`${shownName}: the build failed after ${seconds(started)}: ${message}`);
     if (lines.length > 0) {
       log.info(
-        `Last lines of the ${service.name} build:\n${lines.slice(-LOG_TAIL_ON_FAILURE).join('\n')}`,
+        `Last lines of the ${shownName} build:\n${lines.slice(-LOG_TAIL_ON_FAILURE).join('\n')}`,
       );
     }
     return { ok: false, error: message, info };

@@ -91,6 +91,8 @@ export async function detectBuildx(
     method: 'buildx',
     cache: cacheState,
     platforms: builderInfo?.platforms.length ? builderInfo.platforms : undefined,
+    // `--load` of several platforms needs the containerd store; an OCI layout holds them all.
+    buildsPlatformsTogether: measureFrom === 'oci',
     async build(job: BuildJob) {
       const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-buildx-'));
       // Outlives this call: the pipeline measures it, then deletes it.
@@ -102,7 +104,7 @@ export async function detectBuildx(
         const plan = buildxBuildArgs({
           serviceName: job.serviceName,
           build: job.build,
-          platform: job.platform,
+          platform: job.multiPlatform?.join(',') ?? job.platform,
           globalBuildArgs: job.globalBuildArgs,
           builder: settings.builder,
           cache,
@@ -134,7 +136,10 @@ export async function detectBuildx(
             steps,
           );
         }
-        const configDigest = (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
+        // For several platforms the file holds the index's digest, not an image's.
+        const configDigest = job.multiPlatform
+          ? undefined
+          : (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
         return { reference: job.runTag, configDigest, ociLayout, logLines, steps };
       } catch (error) {
         // The layout outlives a build only when there is an image in it to measure.

@@ -58,6 +58,8 @@ export interface BuildJob {
   /** The run-wide `build-args` input; the service's own args win over it. */
   readonly globalBuildArgs: Readonly<Record<string, string>>;
   readonly platform: string | undefined;
+  /** Several platforms in one build, into one OCI layout (builders that build them together). */
+  readonly multiPlatform?: readonly string[] | undefined;
   /** `image-size-gate/<service>:latest`, so a person can find the image after the run. */
   readonly tag: string;
   /**
@@ -96,5 +98,7 @@ export interface ImageBuilder {
   readonly cache: CacheState;
   /** Platforms the builder says it can build (buildx inspect); undefined when it does not say. */
   readonly platforms?: readonly string[] | undefined;
+  /** True when one build can make several platforms (buildx exporting an OCI layout). */
+  readonly buildsPlatformsTogether?: boolean | undefined;
   build(job: BuildJob): Promise<BuildOutcome>;
 }

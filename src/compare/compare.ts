@@ -5,6 +5,7 @@ import type { Limits } from '../services/types.js';
 import { diffLayers, type LayerChange } from './layers.js';
 import { packageFindingsOf } from './packages.js';
 import { checkCreep, trendOf } from './trend.js';
+import { samePlatform, serviceOfUnit } from '../core/platforms.js';
 import {
   comesFromBase,
   comparableSizes,
@@ -19,6 +20,7 @@ import {
   growthReason,
   newLayersReason,
   newServiceReason,
+  otherPlatformReason,
   overBudgetReason,
   removedReason,
   wouldFailReason,
@@ -45,33 +47,48 @@ export interface CompareInput {
 /** Compares measurements with the baseline and the limits. Pure: no I/O, no clock. */
 export function compare(input: CompareInput): Verdict {
   const { baseline, metric, failOn } = input;
+  // Baseline keys some service was compared with: a one-platform entry (`api`) that now stands
+  // for one platform of the service (`api@linux/amd64`) is neither removed nor counted twice.
+  const used = new Set<string>();
+  const lookUp = (name: string, platform: string | undefined): EntryMatch => {
+    const match = matchBaselineEntry(baseline, name, platform);
+    if (match.key !== undefined) used.add(match.key);
+    return match;
+  };
   const findings: ServiceFindings[] = input.outcomes.map((outcome) => {
-    const entry = baselineEntry(baseline, outcome.name);
+    const measured = 'measurement' in outcome ? outcome.measurement : undefined;
+    const match = lookUp(outcome.name, measured?.platform ?? unitPlatform(outcome.name));
     const result =
       'measurement' in outcome
-        ? evaluateMeasured(outcome, entry, { metric, failOn, history: input.history })
-        : evaluateError(outcome.name, outcome.limits, outcome.error, outcome.stage, entry, metric);
+        ? evaluateMeasured(outcome, match, { metric, failOn, history: input.history })
+        : evaluateError(
+            outcome.name,
+            outcome.limits,
+            outcome.error,
+            outcome.stage,
+            match.entry,
+            metric,
+          );
     return { ...result, dockerfile: outcome.dockerfile, build: outcome.build };
   });
-
-  if (input.fullRun) {
-    const measuredNames = new Set(input.outcomes.map((outcome) => outcome.name));
-    const known = new Set(input.knownServices);
-    for (const [name, entry] of Object.entries(baseline.services)) {
-      if (!measuredNames.has(name) && !known.has(name)) {
-        findings.push(evaluateRemoved(name, entry, metric));
-      }
-    }
-  }
 
   const inRun = new Set(findings.map((service) => service.name));
   const carriedSizes = input.knownServices
     .filter((name) => !inRun.has(name))
-    .map((name) => baselineEntry(baseline, name))
+    .map((name) => lookUp(name, unitPlatform(name)).entry)
     .flatMap((entry) => {
       const size = entry ? sizeOf(entry, metric) : undefined;
       return size === undefined ? [] : [size];
     });
+
+  if (input.fullRun) {
+    const known = new Set(input.knownServices);
+    for (const [name, entry] of Object.entries(baseline.services)) {
+      if (!inRun.has(name) && !known.has(name) && !used.has(name)) {
+        findings.push(evaluateRemoved(name, entry, metric));
+      }
+    }
+  }
   return finishVerdict({
     findings,
     metric,
@@ -88,7 +105,7 @@ function evaluateMeasured(
     readonly limits: Limits;
     readonly measurement: ImageMeasurement;
   },
-  entry: BaselineEntry | undefined,
+  match: EntryMatch,
   run: {
     readonly metric: Metric;
     readonly failOn: FailOn;
@@ -97,9 +114,13 @@ function evaluateMeasured(
 ): ServiceFindings {
   const { name, limits, measurement } = outcome;
   const { metric, failOn } = run;
+  const { entry } = match;
   const sizes = comparableSizes(measurement, entry, metric);
   const { current, baseline } = sizes;
   const reasons: string[] = [...sizes.notes];
+  if (match.otherPlatform !== undefined) {
+    reasons.push(otherPlatformReason(match.otherPlatform, measurement.platform));
+  }
   const breaches: Breach[] = [];
   let warned = false;
   const budgetBreach = (reason: string): void => {
@@ -144,13 +165,13 @@ function evaluateMeasured(
         warned = true;
       }
     }
-  } else if (entry === undefined) {
+  } else if (entry === undefined && match.otherPlatform === undefined) {
     reasons.unshift(newServiceReason(current));
   }
 
   // The trend is in the numbers compared: without a compressed measurement, uncompressed.
   const trendMetric = measurement.compressed === undefined ? 'uncompressed' : metric;
-  const trend = trendOf(name, trendMetric, run.history, current);
+  const trend = trendOf(match.key ?? name, trendMetric, run.history, current, measurement.platform);
   const grew = change !== undefined && change > 0 && !unchanged;
   const creep = checkCreep(limits.maxCreep, grew, trend, run.history);
   if (creep.note !== undefined) reasons.push(creep.note);
@@ -263,6 +284,52 @@ export function unmeasuredService(fields: {
     layerChanges: [],
     dockerfile: undefined,
   };
+}
+
+interface EntryMatch {
+  /** The entry to compare with; undefined for a new service or one of another platform. */
+  readonly entry: BaselineEntry | undefined;
+  /** The baseline key of the entry (or of the one of another platform). */
+  readonly key: string | undefined;
+  /** The platform of the service's entry when it is not this image's: never compared. */
+  readonly otherPlatform?: string | undefined;
+}
+
+/**
+ * The service's baseline entry, like with like: an entry written for another platform is not
+ * compared. A service measured per platform (`api@linux/arm64`) that has no entry of its own yet
+ * uses the entry of the service written for one platform (`api`), when that platform is this one,
+ * so a baseline written before the service had several platforms reads without a migration.
+ */
+function matchBaselineEntry(
+  baseline: Baseline,
+  name: string,
+  platform: string | undefined,
+): EntryMatch {
+  const own = baselineEntry(baseline, name);
+  if (own !== undefined) {
+    const other =
+      own.platform !== undefined && platform !== undefined && !samePlatform(own.platform, platform);
+    return other
+      ? { entry: undefined, key: name, otherPlatform: own.platform }
+      : { entry: own, key: name };
+  }
+  const service = serviceOfUnit(name);
+  const single = service === name ? undefined : baselineEntry(baseline, service);
+  if (
+    single?.platform !== undefined &&
+    platform !== undefined &&
+    samePlatform(single.platform, platform)
+  ) {
+    return { entry: single, key: service };
+  }
+  return { entry: undefined, key: undefined };
+}
+
+/** The platform in a per-platform name (`linux/arm64` in `api@linux/arm64`). */
+function unitPlatform(name: string): string | undefined {
+  const at = name.indexOf('@');
+  return at < 0 ? undefined : name.slice(at + 1);
 }
 
 function baselineEntry(baseline: Baseline, name: string): BaselineEntry | undefined {

@@ -57,7 +57,7 @@ export function shapeFindings(limits: Limits, measurement: ImageMeasurement): Sh
   const budgetBreaches: string[] = [];
   const notes: string[] = [];
   const { maxWasted, minEfficiency, maxLayers } = limits;
-  const { analysis } = measurement;
+  const analysis = wasteOf(measurement);
   if (analysis === undefined) {
     const unchecked = [
       ...(maxWasted === undefined ? [] : ['max-wasted']),
@@ -77,6 +77,20 @@ export function shapeFindings(limits: Limits, measurement: ImageMeasurement): Sh
     budgetBreaches.push(tooManyLayersReason(layers, maxLayers));
   }
   return { budgetBreaches, notes };
+}
+
+/**
+ * Wasted bytes and efficiency: from the analysis, or from the baseline entry of the very same
+ * image (efficiency = 1 − wasted / size, as the analysis computes it).
+ */
+function wasteOf(
+  measurement: ImageMeasurement,
+): { readonly wastedBytes: number; readonly efficiency: number } | undefined {
+  if (measurement.analysis !== undefined) return measurement.analysis;
+  const wastedBytes = measurement.fromBaseline?.wastedBytes;
+  if (wastedBytes === undefined) return undefined;
+  const { size } = measurement;
+  return { wastedBytes, efficiency: size > 0 ? 1 - wastedBytes / size : 1 };
 }
 
 export interface ComparableSizes {

@@ -1,5 +1,6 @@
 import { InputError } from '../core/errors.js';
 import type { FailOn } from '../core/model.js';
+import { serviceOfUnit } from '../core/platforms.js';
 import { unmeasuredService } from './compare.js';
 import { duplicateShardReason, missingShardReason, removedReason } from './reasons.js';
 import type { Approval, ServiceFindings, ShardReport, Verdict } from './types.js';
@@ -68,8 +69,11 @@ export function mergeShardReports(shards: readonly ShardReport[], options: Merge
     }
   });
   const carriedSizes: number[] = [];
+  // A one-platform baseline entry (`api`) of a service now measured per platform
+  // (`api@linux/amd64`): the shards compared with it, it is neither missing nor removed.
+  const perPlatform = new Set([...byName.keys()].map(serviceOfUnit));
   for (const [name, baseline] of options.knownServices ?? []) {
-    if (byName.has(name)) continue;
+    if (byName.has(name) || perPlatform.has(name)) continue;
     const defined = options.definedServices;
     if (defined !== undefined && defined.size > 0 && !defined.has(name)) {
       byName.set(

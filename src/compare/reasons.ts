@@ -18,6 +18,10 @@ export function newServiceReason(current: number): string {
   return `new service, no baseline yet: ${formatBytes(current)}`;
 }
 
+export function otherPlatformReason(baselinePlatform: string, platform: string): string {
+  return `the baseline entry is for ${baselinePlatform} and this image is ${platform}: sizes of different platforms are not compared; update the baseline`;
+}
+
 export function removedReason(baseline: number | undefined): string {
   return baseline === undefined
     ? 'no longer defined in the repository'

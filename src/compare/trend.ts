@@ -1,5 +1,6 @@
 import type { BaselineHistory } from '../baseline/types.js';
 import type { Increase, Metric } from '../core/model.js';
+import { samePlatform } from '../core/platforms.js';
 import { exceedsIncrease } from './limits.js';
 import { creepNotCheckedReason, creepReason } from './reasons.js';
 
@@ -22,11 +23,20 @@ export function trendOf(
   metric: Metric,
   history: BaselineHistory | undefined,
   current: number,
+  /** This image's platform: a version of the entry for another platform is no point of it. */
+  platform?: string,
 ): TrendPoint[] | undefined {
   if (history?.kind !== 'read') return undefined;
   const points: TrendPoint[] = [];
   for (const version of history.versions) {
     const entry = Object.hasOwn(version.services, name) ? version.services[name] : undefined;
+    if (
+      entry?.platform !== undefined &&
+      platform !== undefined &&
+      !samePlatform(entry.platform, platform)
+    ) {
+      continue;
+    }
     const size = metric === 'compressed' ? entry?.compressed : entry?.size;
     if (size !== undefined) points.push({ commit: version.commit, at: version.committedAt, size });
   }

@@ -1,7 +1,31 @@
 import type Docker from 'dockerode';
 import { errorMessage } from '../core/errors.js';
-import { ImageFormatError, measureImageArchive, type MeasureOptions } from './image-content.js';
+import {
+  ImageFormatError,
+  measureImageArchive,
+  type ImageIdentity,
+  type MeasureOptions,
+} from './image-content.js';
 import type { ImageMeasurement } from './types.js';
+
+/**
+ * The identity of an image in the engine, from one inspect: its layers' diffIDs and its config
+ * digest (`configDigest` when the builder reported it; else the inspect ID, which is the config
+ * digest on the classic store and the manifest digest on the containerd store, so that there it
+ * never matches a recorded config digest and the image is read in full).
+ */
+export async function identifyEngineImage(
+  docker: Docker,
+  reference: string,
+  configDigest: string | undefined,
+): Promise<ImageIdentity> {
+  const inspected = await docker.getImage(reference).inspect();
+  return {
+    imageId: configDigest ?? inspected.Id,
+    diffIds: inspected.RootFS.Layers ?? [],
+    compressedBlobs: undefined,
+  };
+}
 
 /**
  * Streams the image out of the engine (`docker save`) and measures it in the same pass; the

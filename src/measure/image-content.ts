@@ -3,14 +3,7 @@ import { isNotFound } from '../core/errors.js';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  isObject,
-  objectArray,
-  stringMember,
-  parseJson,
-  stringArray,
-  type JsonObject,
-} from '../core/json-guards.js';
+import { isObject } from '../core/json-guards.js';
 import {
   createBlobSink,
   type BlobContent,
@@ -20,15 +13,19 @@ import {
 } from './blob.js';
 import { analyseLayers } from './deep-analysis.js';
 import { diffIdsOf, layerInstructions, platformOf } from './history.js';
+import {
+  ImageFormatError,
+  locateFromDockerManifest,
+  locateFromOciIndex,
+  lookupJson,
+  normaliseEntryPath,
+  platformMatches,
+  type BlobLookup,
+} from './image-index.js';
+
+export { ImageFormatError, identifyOciLayoutImage, type ImageIdentity } from './image-index.js';
 import { TarReader } from './tar-reader.js';
 import type { ImageMeasurement, LayerMeasurement } from './types.js';
-
-/** Reads a path inside an image archive or layout: a layer's stats, a JSON text, or nothing. */
-type BlobLookup = (entryPath: string) => Promise<BlobContent | undefined>;
-
-export class ImageFormatError extends Error {
-  override readonly name = 'ImageFormatError';
-}
 
 export interface MeasureOptions {
   /** Which platform to pick from a multi-platform index (`linux/amd64`). */
@@ -209,7 +206,10 @@ function compressedSizeOf(
 }
 
 /** The base image's layers are a prefix of the image's; anything else means "unknown". */
-function countBaseLayers(diffIds: readonly string[], base: readonly string[] | undefined): number {
+export function countBaseLayers(
+  diffIds: readonly string[],
+  base: readonly string[] | undefined,
+): number {
   if (!base || base.length > diffIds.length) return 0;
   return base.every((diffId, index) => diffIds[index] === diffId) ? base.length : 0;
 }
@@ -230,145 +230,4 @@ function blobOptions(
     createSizer: known ? undefined : options.createSizer,
     databaseBudget,
   };
-}
-
-interface LocatedImage {
-  readonly imageId: string;
-  readonly configPath: string;
-  readonly layerPaths: readonly string[];
-}
-
-function locateFromDockerManifest(manifest: unknown[]): LocatedImage {
-  const first = manifest.find(isObject);
-  const configPath = first ? stringMember(first, 'Config') : undefined;
-  const layerPaths = first ? stringArray(first, 'Layers') : undefined;
-  if (!configPath || !layerPaths) {
-    throw new ImageFormatError('manifest.json has no Config and Layers');
-  }
-  return { imageId: imageIdFromPath(configPath), configPath, layerPaths };
-}
-
-async function locateFromOciIndex(
-  lookup: BlobLookup,
-  options: MeasureOptions,
-): Promise<LocatedImage> {
-  const index = await lookupJson(lookup, 'index.json');
-  if (!isObject(index)) {
-    throw new ImageFormatError('the archive has neither manifest.json nor index.json');
-  }
-  const manifest = await pickImageManifest(lookup, index, options, 0);
-  const config = manifest['config'];
-  const configDigest = isObject(config) ? stringMember(config, 'digest') : undefined;
-  if (!configDigest) throw new ImageFormatError('the image manifest has no config digest');
-  const layerPaths = objectArray(manifest, 'layers').map((layer) => {
-    const digest = stringMember(layer, 'digest');
-    if (!digest) throw new ImageFormatError('an image manifest layer has no digest');
-    return blobPath(digest);
-  });
-  return { imageId: configDigest, configPath: blobPath(configDigest), layerPaths };
-}
-
-async function pickImageManifest(
-  lookup: BlobLookup,
-  index: JsonObject,
-  options: MeasureOptions,
-  depth: number,
-): Promise<JsonObject> {
-  if (depth > 4) throw new ImageFormatError('image indexes nest too deeply');
-  const candidates = objectArray(index, 'manifests').filter(
-    (descriptor) => !isAttestation(descriptor),
-  );
-  const wanted = options.platform;
-  // `docker save` indexes carry no platform: then the config's platform is checked instead.
-  const anyPlatform = candidates.some((descriptor) => descriptorPlatform(descriptor) !== undefined);
-  // A containerd-store export keeps the whole multi-platform index but only the blobs of the
-  // platform it holds: without a wanted platform, the first manifest present is the image.
-  const chosen =
-    wanted && anyPlatform
-      ? candidates.find((descriptor) => platformMatches(descriptorPlatform(descriptor), wanted))
-      : await firstPresent(lookup, candidates);
-  if (wanted && anyPlatform && !chosen) {
-    const available = candidates.map((descriptor) => descriptorPlatform(descriptor) ?? '?');
-    throw new ImageFormatError(
-      `the image has no ${wanted} variant (it has ${available.join(', ') || 'none'})`,
-    );
-  }
-  const digest = chosen ? stringMember(chosen, 'digest') : undefined;
-  if (!digest) throw new ImageFormatError('index.json lists no image manifest');
-  const document = await lookupJson(lookup, blobPath(digest));
-  if (!isObject(document)) throw new ImageFormatError(`manifest ${digest} is missing or not JSON`);
-  if (Array.isArray(document['manifests'])) {
-    return pickImageManifest(lookup, document, options, depth + 1);
-  }
-  return document;
-}
-
-async function firstPresent(
-  lookup: BlobLookup,
-  candidates: readonly JsonObject[],
-): Promise<JsonObject | undefined> {
-  for (const descriptor of candidates) {
-    const digest = stringMember(descriptor, 'digest');
-    if (digest && (await lookup(blobPath(digest)))?.kind === 'json') return descriptor;
-  }
-  return candidates[0];
-}
-
-/** `linux/arm64` matches `linux/arm64/v8`: a variant is only compared when both name one. */
-function platformMatches(available: string | undefined, wanted: string): boolean {
-  if (!available) return false;
-  const [os, architecture, variant] = available.split('/');
-  const [wantedOs, wantedArchitecture, wantedVariant] = wanted.split('/');
-  return (
-    os === wantedOs &&
-    architecture === wantedArchitecture &&
-    (variant === undefined || wantedVariant === undefined || variant === wantedVariant)
-  );
-}
-
-function isAttestation(descriptor: JsonObject): boolean {
-  const annotations = descriptor['annotations'];
-  if (
-    isObject(annotations) &&
-    annotations['vnd.docker.reference.type'] === 'attestation-manifest'
-  ) {
-    return true;
-  }
-  return descriptorPlatform(descriptor) === 'unknown/unknown';
-}
-
-function descriptorPlatform(descriptor: JsonObject): string | undefined {
-  const platform = descriptor['platform'];
-  if (!isObject(platform)) return undefined;
-  const os = stringMember(platform, 'os') ?? 'unknown';
-  const architecture = stringMember(platform, 'architecture') ?? 'unknown';
-  const variant = stringMember(platform, 'variant');
-  return `${os}/${architecture}${variant ? `/${variant}` : ''}`;
-}
-
-async function lookupJson(lookup: BlobLookup, entryPath: string): Promise<unknown> {
-  const content = await lookup(entryPath);
-  if (content?.kind !== 'json') return undefined;
-  try {
-    return parseJson(content.text);
-  } catch {
-    throw new ImageFormatError(`${entryPath} in the image is not valid JSON`);
-  }
-}
-
-function blobPath(digest: string): string {
-  const [algorithm, hex] = digest.split(':');
-  if (!algorithm || !hex || !/^[a-z0-9]+$/.test(algorithm) || !/^[a-f0-9]+$/.test(hex)) {
-    throw new ImageFormatError(`not a digest: ${digest}`);
-  }
-  return `blobs/${algorithm}/${hex}`;
-}
-
-function imageIdFromPath(configPath: string): string {
-  const hex = /([a-f0-9]{64})(?:\.json)?$/.exec(configPath)?.[1];
-  return hex ? `sha256:${hex}` : configPath;
-}
-
-function normaliseEntryPath(name: string): string {
-  return path.posix.normalize(name.replace(/^\.?\/+/, '')).replace(/\/$/, '');
 }

@@ -20,4 +20,10 @@ export interface ImageMeasurement {
   readonly baseImage?: string;
   /** Deep analysis (files, waste, hints), when asked for. */
   readonly analysis?: ImageAnalysis;
+  /**
+   * Set when the image is the very one a baseline entry recorded (same config digest) and its
+   * numbers were taken from there instead of streaming it: then there is no `analysis`, only the
+   * waste the entry kept (when it was analysed).
+   */
+  readonly fromBaseline?: { readonly wastedBytes: number | undefined } | undefined;
 }

@@ -9,6 +9,7 @@ import {
   STATUSES,
 } from '../core/model.js';
 import type { LayerChange, ServiceFindings, ShardReport } from '../compare/types.js';
+import { platformProblem } from '../core/platforms.js';
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
 import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
 import {
@@ -152,6 +153,7 @@ function parseImage(image: ObjectReader): JsonImage {
     compressedEstimated: image.boolean('compressedEstimated'),
     baseImage: image.nullable('baseImage', (value, key) => read.string(value, key)),
     analysis: image.nullable('analysis', (value, key) => parseAnalysis(read.object(value, key))),
+    fromBaseline: image.optional('fromBaseline', (value, key) => read.boolean(value, key)) ?? false,
     layers: image.list('layers', (item) => {
       const layer = item.asObject();
       return {
@@ -167,7 +169,13 @@ function parseImage(image: ObjectReader): JsonImage {
 
 function serviceName(service: ObjectReader): string {
   const name = service.string('name');
-  if (!SERVICE_NAME_PATTERN.test(name)) {
+  // `api`, or one platform of it: `api@linux/arm64`.
+  const at = name.indexOf('@');
+  const [base, platform] = at < 0 ? [name, undefined] : [name.slice(0, at), name.slice(at + 1)];
+  if (
+    !SERVICE_NAME_PATTERN.test(base) ||
+    (platform !== undefined && platformProblem(platform) !== undefined)
+  ) {
     service.reader.fail(service.key('name'), name, 'is not a service name');
   }
   return name;
@@ -307,6 +315,7 @@ function measurementOf(image: JsonImage): ImageMeasurement {
     ...(image.analysis === null
       ? {}
       : { analysis: { ...image.analysis, packages: inventoryOf(image.analysis.packages) } }),
+    ...(image.fromBaseline ? { fromBaseline: { wastedBytes: undefined } } : {}),
     layers: image.layers.map((layer): LayerMeasurement => ({
       diffId: layer.diffId,
       size: layer.size,

@@ -221,8 +221,15 @@ export interface JsonImage {
   readonly baseImage: string | null;
   /** In image order, base layers first. */
   readonly layers: readonly JsonLayer[];
-  /** Files, waste and hints; null when `analyze: none`. */
+  /**
+   * Files, waste and hints; null when `analyze: none`, and for an image taken from the baseline.
+   */
   readonly analysis: JsonAnalysis | null;
+  /**
+   * True when the image is the one the baseline entry recorded (same config digest) and its
+   * numbers were taken from there instead of reading it again; false in older reports.
+   */
+  readonly fromBaseline: boolean;
 }
 
 /** The deep file analysis of an image (`analyze: auto` or `all`). */

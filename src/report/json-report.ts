@@ -99,6 +99,7 @@ function serviceReport(service: ServiceResult): JsonServiceReport {
               base: layer.base,
             })),
             analysis: measurement.analysis ? analysisReport(measurement.analysis) : null,
+            fromBaseline: measurement.fromBaseline !== undefined,
           },
   };
 }

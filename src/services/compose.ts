@@ -9,6 +9,7 @@ import type { Environment } from '../core/model.js';
 import { environmentValue, interpolate } from './interpolate.js';
 import { SERVICE_NAME_PATTERN } from '../core/model.js';
 import { InputError } from '../core/errors.js';
+import { checkPlatformList, type PlatformList } from '../core/platforms.js';
 import { optionalMapping, optionalString, parseYaml } from '../core/yaml.js';
 
 /** Variables for `${VAR}` interpolation and for build args written without a value. */
@@ -33,7 +34,8 @@ export interface ComposeService {
   readonly dockerfile: ComposePath | undefined;
   readonly target: string | undefined;
   readonly args: Readonly<Record<string, string>>;
-  readonly platform: string | undefined;
+  /** `build.platforms`, else the service's `platform`; undefined when neither is set. */
+  readonly platforms: PlatformList | undefined;
 }
 
 interface BuildSection {
@@ -41,12 +43,12 @@ interface BuildSection {
   readonly dockerfile: ComposePath | undefined;
   readonly target: string | undefined;
   readonly args: Readonly<Record<string, string>>;
-  readonly platforms: readonly string[] | undefined;
+  readonly platforms: PlatformList | undefined;
 }
 
 interface ServiceBuild {
   readonly build: BuildSection | undefined;
-  readonly platform: string | undefined;
+  readonly platform: PlatformList | undefined;
 }
 
 /**
@@ -54,8 +56,9 @@ interface ServiceBuild {
  * an `image:` (postgres, redis…) are not ours to measure and are left out.
  *
  * Build args written without a value (`- KEY` or `KEY:`) take the value of KEY in `environment`
- * and are dropped when it is unset, as compose does. The service-level `platform:` wins over
- * the first of `build.platforms`. `extends` works within the same file.
+ * and are dropped when it is unset, as compose does. Every one of `build.platforms` is measured
+ * (they are what compose builds); without them, the service-level `platform:`. `extends` works
+ * within the same file.
  */
 export function parseComposeFile(
   text: string,
@@ -102,7 +105,7 @@ export function parseComposeFile(
       dockerfile: build.dockerfile,
       target: build.target,
       args: build.args,
-      platform: platform ?? build.platforms?.[0],
+      platforms: build.platforms ?? platform,
     });
   }
   return services;
@@ -128,7 +131,7 @@ export function mergeComposeFiles(files: readonly (readonly ComposeService[])[])
               dockerfile: service.dockerfile ?? earlier.dockerfile,
               target: service.target ?? earlier.target,
               args: { ...earlier.args, ...service.args },
-              platform: service.platform ?? earlier.platform,
+              platforms: service.platforms ?? earlier.platforms,
             },
       );
     }
@@ -157,7 +160,10 @@ class ComposeReader {
       definition.build === undefined
         ? undefined
         : this.buildSection(definition.build, childKey(keyPath, 'build'));
-    const platform = this.optionalText(definition.platform, childKey(keyPath, 'platform'));
+    const platformKey = childKey(keyPath, 'platform');
+    const platformText = this.optionalText(definition.platform, platformKey);
+    const platform =
+      platformText === undefined ? undefined : this.platformList([platformText], platformKey);
     return {
       build: mergeBuildSections(base?.build, own),
       platform: platform ?? base?.platform,
@@ -285,18 +291,29 @@ class ComposeReader {
     return args;
   }
 
-  private platforms(value: unknown, keyPath: string): string[] | undefined {
+  private platforms(value: unknown, keyPath: string): PlatformList | undefined {
     if (value === undefined) return undefined;
     if (!Array.isArray(value) || value.length === 0) {
       throw new InputError(this.file, keyPath, value, 'must be a list such as [linux/amd64]');
     }
-    return value.map((item, index) => {
+    const platforms = value.map((item, index) => {
       const text = this.optionalText(item, childIndex(keyPath, index));
       if (text === undefined) {
         throw new InputError(this.file, childIndex(keyPath, index), item, 'must be a platform');
       }
       return text;
     });
+    return this.platformList(platforms, keyPath, true);
+  }
+
+  /** Every platform known and none twice; `indexed` names a bad one by its list index. */
+  private platformList(platforms: string[], keyPath: string, indexed = false): PlatformList {
+    const checked = checkPlatformList(platforms);
+    if (!checked.ok) {
+      const key = indexed ? childIndex(keyPath, checked.index) : keyPath;
+      throw new InputError(this.file, key, checked.value, checked.problem);
+    }
+    return { platforms, file: this.file, key: keyPath };
   }
 
   private optionalPath(value: unknown, keyPath: string): ComposePath | undefined {

@@ -1,4 +1,10 @@
-import { childKey, isMapping, rejectUnknownKeys, type Mapping } from '../core/document.js';
+import {
+  childIndex,
+  childKey,
+  isMapping,
+  rejectUnknownKeys,
+  type Mapping,
+} from '../core/document.js';
 import { METRICS, SERVICE_NAME_PATTERN, type Increase, type Metric } from '../core/model.js';
 import { InputError } from '../core/errors.js';
 import {
@@ -13,7 +19,8 @@ import {
   parseLayerCount,
   parseSize,
 } from '../core/units.js';
-import { imageReferenceProblem, platformProblem } from './reference.js';
+import { imageReferenceProblem } from './reference.js';
+import { checkPlatformList, type PlatformList } from '../core/platforms.js';
 import { optionalMapping, optionalString, parseYaml } from '../core/yaml.js';
 
 /** Limits as written in the config: each one may be left to the next level. */
@@ -41,7 +48,8 @@ export interface ConfigService {
   readonly dockerfile: string | undefined;
   readonly target: string | undefined;
   readonly args: Readonly<Record<string, string>> | undefined;
-  readonly platform: string | undefined;
+  /** From `platform` (one) or `platforms` (a list); undefined when neither is set. */
+  readonly platforms: PlatformList | undefined;
   readonly image: string | undefined;
   readonly limits: ConfigLimits;
 }
@@ -71,7 +79,7 @@ const LIMIT_KEYS = [
   'no-new-layers',
 ];
 const BUILD_KEYS = ['context', 'dockerfile', 'target', 'args'];
-const SERVICE_KEYS = [...BUILD_KEYS, 'platform', 'image', ...LIMIT_KEYS];
+const SERVICE_KEYS = [...BUILD_KEYS, 'platform', 'platforms', 'image', ...LIMIT_KEYS];
 
 export function parseConfigFile(text: string, file: string): ConfigFile {
   const document = parseYaml(text, file);
@@ -135,11 +143,7 @@ function parseService(name: string, value: unknown, file: string): ConfigService
   if (imageProblem !== undefined) {
     throw new InputError(file, childKey(keyPath, 'image'), image, imageProblem);
   }
-  const platform = optionalString(entry.platform, childKey(keyPath, 'platform'), file);
-  const badPlatform = platform === undefined ? undefined : platformProblem(platform);
-  if (badPlatform !== undefined) {
-    throw new InputError(file, childKey(keyPath, 'platform'), platform, badPlatform);
-  }
+  const platforms = parsePlatforms(entry, keyPath, file);
   const buildKey = BUILD_KEYS.find((key) => entry[key] !== undefined);
   if (image !== undefined && buildKey !== undefined) {
     throw new InputError(
@@ -155,10 +159,50 @@ function parseService(name: string, value: unknown, file: string): ConfigService
     dockerfile: optionalString(entry.dockerfile, childKey(keyPath, 'dockerfile'), file),
     target: optionalString(entry.target, childKey(keyPath, 'target'), file),
     args: parseArgs(entry.args, childKey(keyPath, 'args'), file),
-    platform,
+    platforms,
     image,
     limits: parseLimits(entry, keyPath, file),
   };
+}
+
+/** `platform: linux/arm64` or `platforms: [linux/amd64, linux/arm64]`, not both. */
+function parsePlatforms(entry: Mapping, keyPath: string, file: string): PlatformList | undefined {
+  const platform = optionalString(entry.platform, childKey(keyPath, 'platform'), file);
+  const listKey = childKey(keyPath, 'platforms');
+  const list = entry.platforms;
+  if (platform !== undefined && list !== undefined) {
+    throw new InputError(
+      file,
+      listKey,
+      list,
+      'cannot be combined with `platform`: write one platform as `platform`, several as `platforms`',
+    );
+  }
+  if (platform !== undefined) {
+    const checked = checkPlatformList([platform]);
+    if (!checked.ok)
+      throw new InputError(file, childKey(keyPath, 'platform'), platform, checked.problem);
+    return { platforms: [platform], file, key: childKey(keyPath, 'platform') };
+  }
+  if (list === undefined) return undefined;
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((item) => typeof item === 'string')
+  ) {
+    throw new InputError(
+      file,
+      listKey,
+      list,
+      'must be a list of platforms, such as [linux/amd64, linux/arm64]',
+    );
+  }
+  const platforms = list.map((item: string) => item.trim());
+  const checked = checkPlatformList(platforms);
+  if (!checked.ok) {
+    throw new InputError(file, childIndex(listKey, checked.index), checked.value, checked.problem);
+  }
+  return { platforms, file, key: listKey };
 }
 
 function parseArgs(

@@ -8,6 +8,7 @@ import { mergeComposeFiles, parseComposeFile } from './compose.js';
 import { parseConfigFile, type ConfigFile } from './config.js';
 import { resolveServices, type ComposeProject, type PathOrigin } from './resolve.js';
 import type { Limits, ServicePlan } from './types.js';
+import type { PlatformList } from '../core/platforms.js';
 
 /** Looked for, in this order, when neither the inputs nor the config name a compose file. */
 export const COMPOSE_FILE_NAMES = [
@@ -29,6 +30,8 @@ export interface LoadServicesOptions {
   /** For `${VAR}` in compose files and build args written without a value. */
   readonly env: Environment;
   readonly runDefaults: Limits;
+  /** The `platform` input: for services that name no platform of their own. */
+  readonly runPlatforms?: PlatformList | undefined;
 }
 
 /**
@@ -53,6 +56,7 @@ export async function loadServices(options: LoadServicesOptions): Promise<Servic
     compose,
     filter: options.filter,
     runDefaults: options.runDefaults,
+    runPlatforms: options.runPlatforms,
   });
   for (const service of plan.selected) {
     const origins = plan.origins.get(service.name);

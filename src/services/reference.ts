@@ -31,10 +31,3 @@ export function imageReferenceProblem(text: string): string | undefined {
   }
   return undefined;
 }
-
-/** Why `text` is not a platform (`os/architecture[/variant]`), or undefined when it is one. */
-export function platformProblem(text: string): string | undefined {
-  return /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_]+)?$/.test(text)
-    ? undefined
-    : 'is not a platform: write os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8';
-}

@@ -5,6 +5,7 @@ import { minimatch } from 'minimatch';
 import { InputError } from '../core/errors.js';
 import type { ComposePath, ComposeService } from './compose.js';
 import type { ConfigFile, ConfigService } from './config.js';
+import { platformUnitName, type PlatformList } from '../core/platforms.js';
 import type { BuildSpec, Limits, Service, ServicePlan } from './types.js';
 
 /** The services of all compose files in use, merged (see mergeComposeFiles). */
@@ -25,6 +26,8 @@ export interface ResolveServicesArgs {
   readonly filter: readonly string[];
   /** Limits from the action inputs, used where the config sets none. */
   readonly runDefaults: Limits;
+  /** The `platform` input: for every service that names no platform of its own. */
+  readonly runPlatforms?: PlatformList | undefined;
 }
 
 /** Where a build path was written, so that a missing directory can be blamed on its line. */
@@ -69,8 +72,8 @@ export function resolveServices(args: ResolveServicesArgs): ResolvedPlan {
   );
   if (names.length === 0) throw noServicesError(config, compose);
 
-  const resolved = names.map((name) =>
-    resolveService(name, configServices.get(name), composeServices.get(name), args),
+  const resolved = names.flatMap((name) =>
+    perPlatform(resolveService(name, configServices.get(name), composeServices.get(name), args)),
   );
   const all = resolved.map(({ service }) => service);
   const selected = selectServices(all, args.filter);
@@ -106,25 +109,44 @@ function indexByName<T extends { readonly name: string }>(
   return byName;
 }
 
+/**
+ * A service with several platforms becomes one service per platform, named
+ * `<service>@<platform>`: each is built, measured, compared and kept in the baseline on its own,
+ * so an arm64 image is never compared with an amd64 one.
+ */
+function perPlatform(
+  resolved: ResolvedService & { readonly platforms: PlatformList | undefined },
+): ResolvedService[] {
+  const { service, origins, platforms } = resolved;
+  const origin = platforms === undefined ? undefined : { file: platforms.file, key: platforms.key };
+  const list = platforms?.platforms ?? [];
+  if (list.length < 2) {
+    return [{ service: { ...service, platform: list[0], platformOrigin: origin }, origins }];
+  }
+  return list.map((platform) => ({
+    service: {
+      ...service,
+      name: platformUnitName(service.baseName, platform),
+      platform,
+      platformOrigin: origin,
+    },
+    origins,
+  }));
+}
+
 function resolveService(
   name: string,
   configEntry: ConfigService | undefined,
   composeEntry: ComposeService | undefined,
   args: ResolveServicesArgs,
-): ResolvedService {
+): ResolvedService & { readonly platforms: PlatformList | undefined } {
   const configFile = args.config?.file ?? '';
   const limits = resolveLimits(configEntry, args);
-  const platform = configEntry?.platform ?? composeEntry?.platform;
+  const platforms = configEntry?.platforms ?? composeEntry?.platforms ?? args.runPlatforms;
+  const unit = { name, baseName: name, platform: undefined, platformOrigin: undefined, limits };
   if (configEntry?.image !== undefined) {
-    const service = {
-      name,
-      definedIn: configFile,
-      build: undefined,
-      image: configEntry.image,
-      platform,
-      limits,
-    };
-    return { service, origins: undefined };
+    const service = { ...unit, definedIn: configFile, build: undefined, image: configEntry.image };
+    return { service, origins: undefined, platforms };
   }
 
   const context = contextOf(name, configEntry, composeEntry, args);
@@ -136,9 +158,10 @@ function resolveService(
     target: configEntry?.target ?? composeEntry?.target,
     args: { ...composeEntry?.args, ...configEntry?.args },
   };
-  const service = { name, definedIn: context.file, build, image: undefined, platform, limits };
+  const service = { ...unit, definedIn: context.file, build, image: undefined };
   return {
     service,
+    platforms,
     origins: {
       context: { file: context.file, key: context.key, value: context.value },
       dockerfile: { file: dockerfile.file, key: dockerfile.key, value: dockerfile.value },
@@ -257,8 +280,9 @@ function selectServices(all: readonly Service[], filter: readonly string[]): rea
   if (patterns.length === 0) return all;
   const selectedNames = new Set<string>();
   for (const pattern of patterns) {
-    const matches = all.filter(
-      (service) => service.name === pattern || minimatch(service.name, pattern),
+    // `api` selects every platform of api; `api@linux/arm64` one of them.
+    const matches = all.filter((service) =>
+      [service.name, service.baseName].some((name) => name === pattern || minimatch(name, pattern)),
     );
     if (matches.length === 0) {
       const names = all.map((service) => service.name);

@@ -29,14 +29,22 @@ export interface BuildSpec {
   readonly args: Readonly<Record<string, string>>;
 }
 
-/** One service to measure: built from `build`, or an existing `image` measured as it is. */
+/**
+ * One image to measure: built from `build`, or an existing `image` measured as it is. A
+ * service built for several platforms is one of these per platform.
+ */
 export interface Service {
+  /** The service's name, or `<service>@<platform>` when it is measured for several platforms. */
   readonly name: string;
+  /** The service as the repository names it. */
+  readonly baseName: string;
   /** Where the definition came from, for error messages (a file path). */
   readonly definedIn: string;
   readonly build: BuildSpec | undefined;
   readonly image: string | undefined;
   readonly platform: string | undefined;
+  /** Where the platform was written (a file or the workflow inputs, and the key). */
+  readonly platformOrigin: { readonly file: string; readonly key: string } | undefined;
   readonly limits: Limits;
 }
 

@@ -43,7 +43,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-RWYSOISC.js";
+} from "./chunk-EVXL2AZW.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -22045,7 +22045,11 @@ function detailBlock(service, metric, allLayers) {
   const unchanged = service.collapsed;
   const layers = unchanged ? [] : layersToShow(service);
   const insights = unchanged ? "" : [
-    renderTrendChart(service, metric) ?? "",
+    // Without a compressed measurement the row (and its trend) compares uncompressed sizes.
+    renderTrendChart(
+      service,
+      service.measurement?.compressed === void 0 ? "uncompressed" : metric
+    ) ?? "",
     renderPackages(service),
     renderInsights(service, { allLayers })
   ].filter((part) => part !== "").join("\n\n");

@@ -141,7 +141,7 @@ async function measureBuilt(
     const known = await reusedMeasurement(service, built.image, options, run);
     if (known !== undefined) {
       run.log.info(
-        `📏 ${name}: ${formatBytes(known.size)} in ${countOf(known.layers.length, 'layer')}, the image the baseline recorded (${known.imageId.slice(0, 19)}): not read again`,
+        `📏 ${name}: ${formatBytes(known.size)} in ${countOf(known.layers.length, 'layer')}, the layers the baseline recorded: not read again`,
       );
       return { name, limits, dockerfile, measurement: known, build };
     }

@@ -170,7 +170,7 @@ function reuseOf(
     const entry = Object.hasOwn(baseline.services, service.name)
       ? baseline.services[service.name]
       : undefined;
-    if (entry?.imageId === undefined) return undefined;
+    if (entry === undefined || entry.layers.length === 0) return undefined;
     return {
       entry,
       accept: (measurement) =>

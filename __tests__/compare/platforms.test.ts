@@ -55,7 +55,7 @@ describe('compare like with like', () => {
     expect(api?.change).toBeUndefined();
     expect(verdict.passed).toBe(true);
     expect(api?.reasons).toEqual([
-      'the baseline entry is for linux/amd64 and this image is linux/arm64: sizes of different platforms are not compared; update the baseline',
+      'the baseline entry "api" is for linux/amd64 and this image is linux/arm64: sizes of different platforms are not compared; update the baseline',
     ]);
   });
 
@@ -123,6 +123,35 @@ describe('compare like with like', () => {
     expect(merged.services.map((service) => [service.name, service.status])).toEqual([
       ['api@linux/amd64', 'pass'],
     ]);
+  });
+});
+
+describe('a merge with a one-platform entry and a lost shard', () => {
+  it('keeps the entry in play when the shard that used it is missing', () => {
+    // The arm64 shard reported (a new platform); the amd64 shard, compared with `api`, is lost.
+    const shard = compare({
+      outcomes: [onPlatform('api@linux/arm64', 90 * MB, 'linux/arm64')],
+      baseline: { version: 1, services: { api: entryOn(100 * MB, 'linux/amd64') } },
+      metric: 'uncompressed',
+      failOn: 'any',
+      fullRun: false,
+      knownServices: ['api@linux/arm64'],
+    });
+    const merged = mergeShardReports([{ metric: 'uncompressed', services: shard.services }], {
+      failOn: 'any',
+      knownServices: new Map<string, number | undefined>([
+        ['api', 100 * MB],
+        ['api@linux/amd64', undefined],
+        ['api@linux/arm64', undefined],
+      ]),
+      definedServices: new Set(['api@linux/amd64', 'api@linux/arm64']),
+    });
+    expect(merged.services.map((service) => [service.name, service.status])).toEqual([
+      ['api', 'removed'],
+      ['api@linux/amd64', 'missing'],
+      ['api@linux/arm64', 'new'],
+    ]);
+    expect(merged.passed).toBe(false);
   });
 });
 

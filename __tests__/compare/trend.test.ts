@@ -21,7 +21,7 @@ function commitId(index: number): string {
 
 function version(
   index: number,
-  services: Record<string, { size: number; compressed?: number }>,
+  services: Record<string, { size: number; compressed?: number; platform?: string }>,
 ): BaselineVersion {
   return {
     commit: commitId(index),
@@ -88,6 +88,24 @@ describe('trendOf', () => {
     expect(trendOf('api', 'uncompressed', { kind: 'unavailable', reason: 'x' }, 1)).toBeUndefined();
   });
 
+  it('reads a one-platform entry as the same platform of a service now measured per platform', () => {
+    const history: BaselineHistory = {
+      kind: 'read',
+      versions: [
+        version(1, { api: { size: 10, platform: 'linux/amd64' } }),
+        version(2, { api: { size: 11, platform: 'linux/amd64' } }),
+        version(3, { 'api@linux/amd64': { size: 12, platform: 'linux/amd64' } }),
+      ],
+      skipped: [],
+      shallow: false,
+    };
+    const sizes = (name: string, platform: string) =>
+      trendOf(name, 'uncompressed', history, 13, platform)?.map((point) => point.size);
+    expect(sizes('api@linux/amd64', 'linux/amd64')).toEqual([10, 11, 12, 13]);
+    // Never across platforms.
+    expect(sizes('api@linux/arm64', 'linux/arm64')).toBeUndefined();
+  });
+
   it('never reads an inherited key as a service', () => {
     expect(trendOf('constructor', 'uncompressed', HISTORY, 1)).toBeUndefined();
   });
@@ -136,6 +154,19 @@ describe('checkCreep', () => {
       note: undefined,
     });
     expect(checkCreep(undefined, true, trend([100, 200]), HISTORY).breach).toBeUndefined();
+  });
+
+  it('notes when no committed version has the service, rather than passing it silently', () => {
+    expect(checkCreep(percent(5), true, undefined, HISTORY).note).toBe(
+      'max-creep was not checked: no committed version of the baseline file that could be read has this service',
+    );
+  });
+
+  it('prints a byte limit to the byte when it rounds like the growth', () => {
+    const limit = { kind: 'bytes' as const, bytes: 20_000_000 };
+    expect(checkCreep(limit, true, trend([100 * MB, 120_000_400]), HISTORY).breach).toContain(
+      'grew by 20000400 B (+20%) over 1 baseline version and this run, more than the allowed max-creep of 20000000 B',
+    );
   });
 
   it('notes why when the history could not be read', () => {

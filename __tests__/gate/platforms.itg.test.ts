@@ -142,7 +142,7 @@ describe.each(engines)('every platform of a service on $label', (engine) => {
     // The single-platform service's entry is arm64, the image amd64: never compared.
     expect(row(check, 'single')?.status).toBe('new');
     expect(row(check, 'single')?.reasons).toContain(
-      'the baseline entry is for linux/arm64 and this image is linux/amd64: sizes of different platforms are not compared; update the baseline',
+      'the baseline entry "single" is for linux/arm64 and this image is linux/amd64: sizes of different platforms are not compared; update the baseline',
     );
     expect(check.verdict.services.map((service) => service.name)).not.toContain('multi');
   });

@@ -19,12 +19,14 @@ const engine26 = await engine26OrSkip();
  * inspect ID, and the OCI layout buildx exports. The containerd store's inspect ID is the
  * manifest digest: there every image is read (and the results are the same either way).
  */
-const cases: { engine: TestEngine; reuses: boolean }[] = [
-  ...(docker ? [{ engine: engine20(docker), reuses: true }] : []),
+const cases: { engine: TestEngine; reused: readonly string[] }[] = [
+  // The inspect ID is the config digest: the image whose LABEL changed is read.
+  ...(docker ? [{ engine: engine20(docker), reused: ['plain', 'wasteful'] }] : []),
   ...(engine26
     ? [
-        { engine: engine26.buildx, reuses: true },
-        { engine: engine26.engineOnly, reuses: false },
+        // The layout's config is read: a new LABEL over the same layers is still not streamed.
+        { engine: engine26.buildx, reused: ['labelled', 'plain', 'wasteful'] },
+        { engine: engine26.engineOnly, reused: [] },
       ]
     : []),
 ];
@@ -44,6 +46,11 @@ const SERVICES = {
   budgeted: { dockerfile: 'FROM scratch\nCOPY c.bin /c.bin\n', files: { 'c.bin': 120_000 } },
   // Changed between the update and the check.
   changed: { dockerfile: 'FROM scratch\nCOPY d.bin /d.bin\n', files: { 'd.bin': 70_000 } },
+  // Its LABEL changes between the update and the check: a new config over the same layers.
+  labelled: {
+    dockerfile: 'FROM scratch\nCOPY e.bin /e.bin\nLABEL release=1\n',
+    files: { 'e.bin': 30_000 },
+  },
 } as const;
 
 async function createRepository(): Promise<string> {
@@ -82,7 +89,7 @@ function comparable(service: ServiceResult) {
   };
 }
 
-describe.each(cases)('unchanged images on $engine.label', ({ engine, reuses }) => {
+describe.each(cases)('unchanged images on $engine.label', ({ engine, reused }) => {
   let root: string;
   let fast: GateRun;
   let full: GateRun;
@@ -92,6 +99,10 @@ describe.each(cases)('unchanged images on $engine.label', ({ engine, reuses }) =
     root = await createRepository();
     await runGateOn(engine, root, { mode: 'update' });
     await writeFixture(path.join(root, 'changed'), { 'd.bin': 71_000 });
+    await writeFile(
+      path.join(root, 'labelled', 'Dockerfile'),
+      'FROM scratch\nCOPY e.bin /e.bin\nLABEL release=2\n',
+    );
     fast = await runGateOn(engine, root, {}, fastLog);
     const values: Record<string, string> = {
       'working-directory': root,
@@ -109,13 +120,13 @@ describe.each(cases)('unchanged images on $engine.label', ({ engine, reuses }) =
     );
   });
 
-  test(`images the baseline recorded are ${reuses ? 'not read again' : 'read, as the engine names them by manifest'}`, () => {
+  test(`images of layers the baseline recorded are not read again: ${reused.join(', ') || 'none'}`, () => {
     const fromBaseline = fast.verdict.services
       .filter((service) => service.measurement?.fromBaseline !== undefined)
       .map((service) => service.name);
-    expect(fromBaseline).toEqual(reuses ? ['plain', 'wasteful'] : []);
+    expect(fromBaseline).toEqual(reused);
     expect(fastLog.infos.filter((line) => line.endsWith('not read again'))).toHaveLength(
-      reuses ? 2 : 0,
+      reused.length,
     );
     expect(
       full.verdict.services.every((service) => service.measurement?.fromBaseline === undefined),

@@ -56,6 +56,28 @@ describe('measurementFromBaseline', () => {
     expect(measurement?.fromBaseline).toEqual({ wastedBytes: undefined });
   });
 
+  it('in an OCI layout, takes a changed config (CMD, LABEL) over the same layers from the config', () => {
+    const otherConfig = {
+      ...IDENTITY,
+      imageId: `sha256:${'d'.repeat(64)}`,
+      config: { instructions: ['FROM x', 'COPY . /srv'], platform: 'linux/amd64' },
+    };
+    const measurement = measurementFromBaseline(ENTRY, otherConfig, { analyse: true });
+    expect(measurement?.imageId).toBe(otherConfig.imageId);
+    expect(measurement?.layers.map((layer) => layer.instruction)).toEqual([
+      'FROM x',
+      'COPY . /srv',
+    ]);
+    expect(measurement?.fromBaseline).toEqual({ wastedBytes: 50 });
+    // An older entry without an image ID still stands in, since the layers are the same bytes.
+    expect(
+      measurementFromBaseline({ ...ENTRY, imageId: undefined }, otherConfig, {}),
+    ).toBeDefined();
+    expect(
+      measurementFromBaseline(ENTRY, otherConfig, { platform: 'linux/arm64' }),
+    ).toBeUndefined();
+  });
+
   it.each([
     ['another image', ENTRY, { ...IDENTITY, imageId: `sha256:${'b'.repeat(64)}` }, {}],
     ['an entry without an image ID', { ...ENTRY, imageId: undefined }, IDENTITY, {}],

@@ -25,7 +25,9 @@ export async function readBaselineHistory(
   // `rev:./name` is resolved from the working directory git runs in, so the file's path inside
   // the repository never has to be worked out here.
   const spec = `./${path.basename(baselinePath)}`;
-  const git = (args: readonly string[]) => exec('git', ['-C', directory, ...args]);
+  // Literal: a file named `sizes[1].json` is that file, not a pattern.
+  const git = (args: readonly string[]) =>
+    exec('git', ['-C', directory, '--literal-pathspecs', ...args]);
 
   const shallowAnswer = await git(['rev-parse', '--is-shallow-repository']);
   if (shallowAnswer.exitCode !== 0) {

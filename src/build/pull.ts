@@ -1,8 +1,12 @@
 import type Docker from 'dockerode';
 import { isObject } from '../core/json-guards.js';
 import { followEngineProgress } from './engine-progress.js';
+import { samePlatform } from '../core/platforms.js';
 
-/** Makes sure a prebuilt image is in the engine, pulling it when it is not. */
+/**
+ * Makes sure a prebuilt image is in the engine, for the platform asked for: pulled when it is
+ * missing, or when the local tag holds another platform (on the classic store a tag holds one).
+ */
 export async function ensureImagePresent(
   docker: Docker,
   reference: string,
@@ -11,12 +15,16 @@ export async function ensureImagePresent(
   const inspected = await docker
     .getImage(reference)
     .inspect()
-    .then(() => true)
     .catch((error: unknown) => {
-      if (isObject(error) && error['statusCode'] === 404) return false;
+      if (isObject(error) && error['statusCode'] === 404) return undefined;
       throw error;
     });
-  if (inspected) return 'present';
+  if (inspected !== undefined) {
+    const variant =
+      inspected.Variant === undefined || inspected.Variant === '' ? '' : `/${inspected.Variant}`;
+    const local = `${inspected.Os}/${inspected.Architecture}${variant}`;
+    if (platform === undefined || samePlatform(local, platform)) return 'present';
+  }
   const stream = await docker.pull(reference, platform ? { platform } : {});
   let streamError: string | undefined;
   await followEngineProgress(docker, stream, (event) => {

@@ -119,7 +119,7 @@ function evaluateMeasured(
   const { current, baseline } = sizes;
   const reasons: string[] = [...sizes.notes];
   if (match.otherPlatform !== undefined) {
-    reasons.push(otherPlatformReason(match.otherPlatform, measurement.platform));
+    reasons.push(otherPlatformReason(match.key ?? name, match.otherPlatform, measurement.platform));
   }
   const breaches: Breach[] = [];
   let warned = false;

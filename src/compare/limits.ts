@@ -80,8 +80,9 @@ export function shapeFindings(limits: Limits, measurement: ImageMeasurement): Sh
 }
 
 /**
- * Wasted bytes and efficiency: from the analysis, or from the baseline entry of the very same
- * image (efficiency = 1 − wasted / size, as the analysis computes it).
+ * Wasted bytes and efficiency: from the analysis, or from the baseline entry of an image of the
+ * very same layers (efficiency = 1 − wasted / size: the size is the regular-file bytes of all
+ * layers, the total the analysis divides by).
  */
 function wasteOf(
   measurement: ImageMeasurement,

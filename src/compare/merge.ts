@@ -69,11 +69,21 @@ export function mergeShardReports(shards: readonly ShardReport[], options: Merge
     }
   });
   const carriedSizes: number[] = [];
-  // A one-platform baseline entry (`api`) of a service now measured per platform
-  // (`api@linux/amd64`): the shards compared with it, it is neither missing nor removed.
-  const perPlatform = new Set([...byName.keys()].map(serviceOfUnit));
+  // A one-platform baseline entry (`api`) that a shard compared one platform of the service
+  // with (`api@linux/amd64`, which has no entry of its own): neither missing nor removed.
+  const usedSingleEntries = new Set<string>();
+  for (const [name, service] of byName) {
+    const single = serviceOfUnit(name);
+    if (
+      single !== name &&
+      service.baseline !== undefined &&
+      options.knownServices?.get(name) === undefined
+    ) {
+      usedSingleEntries.add(single);
+    }
+  }
   for (const [name, baseline] of options.knownServices ?? []) {
-    if (byName.has(name) || perPlatform.has(name)) continue;
+    if (byName.has(name) || usedSingleEntries.has(name)) continue;
     const defined = options.definedServices;
     if (defined !== undefined && defined.size > 0 && !defined.has(name)) {
       byName.set(

@@ -18,8 +18,12 @@ export function newServiceReason(current: number): string {
   return `new service, no baseline yet: ${formatBytes(current)}`;
 }
 
-export function otherPlatformReason(baselinePlatform: string, platform: string): string {
-  return `the baseline entry is for ${baselinePlatform} and this image is ${platform}: sizes of different platforms are not compared; update the baseline`;
+export function otherPlatformReason(
+  key: string,
+  baselinePlatform: string,
+  platform: string,
+): string {
+  return `the baseline entry "${key}" is for ${baselinePlatform} and this image is ${platform}: sizes of different platforms are not compared; update the baseline`;
 }
 
 export function removedReason(baseline: number | undefined): string {
@@ -83,12 +87,17 @@ export function creepReason(
       : limit.kind === 'percent'
         ? (percentAbove(creep, first, limit.percent) ?? `${creep} B of ${first} B`)
         : (formatPercentChange(creep, first) ?? '');
+  // A byte limit that rounds like the growth is printed to the byte, never as equal to it.
+  const [grown, allowed] =
+    limit.kind === 'bytes'
+      ? distinctSizes(creep, limit.bytes)
+      : [formatBytes(creep), formatIncrease(limit)];
   const versions =
     window.versions === 1 ? '1 baseline version' : `${window.versions} baseline versions`;
   const path = window.steps
     .map((step) => `${formatBytes(step.size)} (${step.commit?.slice(0, 7) ?? 'this run'})`)
     .join(' → ');
-  return `grew by ${formatBytes(creep)} (${percent}) over ${versions} and this run, more than the allowed max-creep of ${formatIncrease(limit)}: ${path}`;
+  return `grew by ${grown} (${percent}) over ${versions} and this run, more than the allowed max-creep of ${allowed}: ${path}`;
 }
 
 export function creepNotCheckedReason(why: string): string {

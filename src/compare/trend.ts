@@ -1,6 +1,6 @@
-import type { BaselineHistory } from '../baseline/types.js';
+import type { BaselineHistory, BaselineVersion, VersionEntry } from '../baseline/types.js';
 import type { Increase, Metric } from '../core/model.js';
-import { samePlatform } from '../core/platforms.js';
+import { samePlatform, serviceOfUnit } from '../core/platforms.js';
 import { exceedsIncrease } from './limits.js';
 import { creepNotCheckedReason, creepReason } from './reasons.js';
 
@@ -28,8 +28,13 @@ export function trendOf(
 ): TrendPoint[] | undefined {
   if (history?.kind !== 'read') return undefined;
   const points: TrendPoint[] = [];
+  const single = serviceOfUnit(name);
   for (const version of history.versions) {
-    const entry = Object.hasOwn(version.services, name) ? version.services[name] : undefined;
+    // A version written while the service had one platform keeps it as `api`: the same platform's
+    // points, so that measuring per platform does not restart the window.
+    const entry =
+      ownEntry(version.services, name) ??
+      (single === name ? undefined : ownEntry(version.services, single));
     if (
       entry?.platform !== undefined &&
       platform !== undefined &&
@@ -42,6 +47,10 @@ export function trendOf(
   }
   if (points.length === 0) return undefined;
   return [...points, { commit: undefined, at: undefined, size: current }];
+}
+
+function ownEntry(services: BaselineVersion['services'], name: string): VersionEntry | undefined {
+  return Object.hasOwn(services, name) ? services[name] : undefined;
 }
 
 export interface CreepCheck {
@@ -69,7 +78,7 @@ export function checkCreep(
   const first = trend?.[0];
   const last = trend?.at(-1);
   if (trend === undefined || first === undefined || last === undefined || trend.length < 2) {
-    return { breach: undefined, note: undefined };
+    return { breach: undefined, note: creepNotCheckedReason(NO_COMMITTED_VERSION) };
   }
   const creep = last.size - first.size;
   if (creep <= 0 || !exceedsIncrease(creep, first.size, maxCreep)) {
@@ -78,6 +87,9 @@ export function checkCreep(
   const window = { versions: trend.length - 1, steps: steps(trend) };
   return { breach: creepReason(creep, first.size, maxCreep, window), note: undefined };
 }
+
+const NO_COMMITTED_VERSION =
+  'no committed version of the baseline file that could be read has this service';
 
 /** The window as `100 MB (a1b2c3d)` steps; repeated sizes are shown once, at their first commit. */
 function steps(trend: readonly TrendPoint[]): { size: number; commit: string | undefined }[] {

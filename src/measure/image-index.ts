@@ -9,7 +9,7 @@ import {
   type JsonObject,
 } from '../core/json-guards.js';
 import type { BlobContent } from './blob.js';
-import { diffIdsOf } from './history.js';
+import { diffIdsOf, layerInstructions, platformOf } from './history.js';
 import type { MeasureOptions } from './image-content.js';
 
 /**
@@ -83,6 +83,11 @@ export interface ImageIdentity {
    * layout): exact, as a full read would count them. Undefined otherwise.
    */
   readonly compressedBlobs: readonly number[] | undefined;
+  /**
+   * What the config says, when it was read (an OCI layout): each layer's instruction and the
+   * platform, exactly as a full read takes them. The engine path has only an inspect.
+   */
+  readonly config?: { readonly instructions: readonly string[]; readonly platform: string };
 }
 
 /**
@@ -105,7 +110,10 @@ export async function identifyOciLayoutImage(
   };
   const located = await locateFromOciIndex(lookup, options);
   const config = await lookupJson(lookup, located.configPath);
-  const diffIds = isObject(config) ? diffIdsOf(config) : undefined;
+  if (!isObject(config)) {
+    throw new ImageFormatError(`the image config ${located.configPath} is missing or not JSON`);
+  }
+  const diffIds = diffIdsOf(config);
   if (!diffIds) throw new ImageFormatError('the image config has no rootfs.diff_ids');
   const blobs = located.layerBlobs ?? [];
   const compressed = blobs.every(
@@ -115,6 +123,10 @@ export async function identifyOciLayoutImage(
     imageId: located.imageId,
     diffIds,
     compressedBlobs: compressed ? blobs.map((blob) => blob.size ?? 0) : undefined,
+    config: {
+      instructions: layerInstructions(config, diffIds.length),
+      platform: platformOf(config),
+    },
   };
 }
 

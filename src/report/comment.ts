@@ -222,7 +222,11 @@ function detailBlock(
   const insights = unchanged
     ? ''
     : [
-        renderTrendChart(service, metric) ?? '',
+        // Without a compressed measurement the row (and its trend) compares uncompressed sizes.
+        renderTrendChart(
+          service,
+          service.measurement?.compressed === undefined ? 'uncompressed' : metric,
+        ) ?? '',
         renderPackages(service),
         renderInsights(service, { allLayers }),
       ]

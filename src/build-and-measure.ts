@@ -30,6 +30,8 @@ export interface RunContext {
   readonly inputs: Inputs;
   /** Compressed layer sizes the baseline remembers, by diffID. */
   readonly knownCompressed: ReadonlyMap<string, number>;
+  /** Uncompressed layer sizes the baseline remembers, by diffID. */
+  readonly knownLayerSizes: ReadonlyMap<string, number>;
   /** Names this run's image tags. */
   readonly runTagVersion: string;
   /** What the baseline recorded of a service's image, when it may stand in for a full read. */
@@ -134,6 +136,7 @@ async function measureBuilt(
       platform: service.platform,
       createSizer: () => new GzipSizeEstimator(),
       knownCompressed: run.knownCompressed,
+      knownLayerSizes: run.knownLayerSizes,
       analyse: run.inputs.analyze !== 'none',
       baseImage,
       baseLayerDiffIds: baseImage ? await baseLayerDiffIds(run.docker, baseImage) : undefined,

@@ -61,7 +61,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   const committed = await readBaseline(inputs.baselinePath);
   const baseline = committed ?? EMPTY_BASELINE;
   const history = committed === undefined ? undefined : await readHistory(inputs, plan, deps);
-  const knownCompressed = compressedSizesByDiffId(baseline);
+  const knownSizes = layerSizesByDiffId(baseline);
   log.info(
     `Gating ${plan.selected.length} of ${plan.all.length} services: ${plan.selected.map((service) => service.name).join(', ')}`,
   );
@@ -80,7 +80,10 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     log,
     builder,
     inputs,
-    knownCompressed,
+    knownCompressed: knownSizes.compressed,
+    // Reading every image means every layer too (the benchmark's and the tests' other side).
+    knownLayerSizes:
+      deps.readEveryImage === true ? new Map<string, number>() : knownSizes.uncompressed,
     runTagVersion: `run-${randomBytes(6).toString('hex')}`,
     reuse: reuseOf(inputs, deps, { baseline, metric, failOn }),
   };
@@ -284,13 +287,21 @@ async function assertEngineReachable(docker: Docker, env: Environment): Promise<
 
 const DOCKER_HOST_SCHEME = /^(unix|tcp|http|https|ssh|npipe):\/\/./;
 
-/** Compressed layer sizes the baseline remembers: unchanged layers are never recompressed. */
-function compressedSizesByDiffId(baseline: Baseline): Map<string, number> {
-  const sizes = new Map<string, number>();
+/**
+ * Layer sizes the baseline remembers, by diffID: compressed ones are never estimated again, and
+ * without the analysis a layer of an OCI layout whose size is known is not read at all.
+ */
+function layerSizesByDiffId(baseline: Baseline): {
+  readonly compressed: Map<string, number>;
+  readonly uncompressed: Map<string, number>;
+} {
+  const compressed = new Map<string, number>();
+  const uncompressed = new Map<string, number>();
   for (const entry of Object.values(baseline.services)) {
     for (const layer of entry.layers) {
-      if (layer.compressed !== undefined) sizes.set(layer.diffId, layer.compressed);
+      uncompressed.set(layer.diffId, layer.size);
+      if (layer.compressed !== undefined) compressed.set(layer.diffId, layer.compressed);
     }
   }
-  return sizes;
+  return { compressed, uncompressed };
 }

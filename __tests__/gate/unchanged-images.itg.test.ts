@@ -159,3 +159,30 @@ describe.each(cases)('unchanged images on $engine.label', ({ engine, reused }) =
     expect(byName.get('plain')?.current).toBe(190_000);
   });
 });
+
+describe.each(cases)('a changed image without the analysis on $engine.label', ({ engine }) => {
+  test('reading only its new layers gives what reading all of them gives', async () => {
+    const root = await tempDirectory('new-layers');
+    await writeFixture(path.join(root, 'two'), { 'a.bin': 150_000, 'b.bin': 40_000 });
+    await writeFile(
+      path.join(root, 'two', 'Dockerfile'),
+      'FROM scratch\nCOPY a.bin /a.bin\nCOPY b.bin /b.bin\n',
+    );
+    await mkdir(path.join(root, '.github'));
+    await writeFile(
+      path.join(root, '.github', 'image-size.yml'),
+      'defaults:\n  ignore-below: 1kB\nservices:\n  two:\n    context: two\n',
+    );
+    await runGateOn(engine, root, { mode: 'update', analyze: 'none' });
+    await writeFixture(path.join(root, 'two'), { 'b.bin': 45_000 });
+    const fast = await runGateOn(engine, root, { analyze: 'none' });
+    const full = await runGateOn(engine, root, { analyze: 'none' }, undefined, {
+      readEveryImage: true,
+    });
+    expect(fast.verdict.services.map(comparable)).toEqual(full.verdict.services.map(comparable));
+    expect(fast.verdict.services[0]?.change).toBe(5_000);
+    expect(fast.verdict.services[0]?.measurement?.layers.map((layer) => layer.size)).toEqual([
+      150_000, 45_000,
+    ]);
+  });
+});

@@ -709,3 +709,43 @@ describe('measureOciLayoutDirectory', () => {
     );
   });
 });
+
+describe('layers the baseline knows, in an OCI layout directory', () => {
+  test('without the analysis they are not read: the size is the known one, the blob the file', async () => {
+    const root = await freshDirectory('known-layers');
+    const image = await writeOciImage(root, [base, assets], 'gzip');
+    await writeIndexFiles(root, [image.manifest]);
+    const full = await measureOciLayoutDirectory(root);
+    const known = new Map([[base.diffId, base.size]]);
+    // The same numbers as reading every layer.
+    expect(await measureOciLayoutDirectory(root, { knownLayerSizes: known })).toStrictEqual(full);
+    // A planted size shows the layer was not read (never do this outside a test).
+    const planted = await measureOciLayoutDirectory(root, {
+      knownLayerSizes: new Map([[base.diffId, 7]]),
+    });
+    expect(planted.layers.map((layer) => layer.size)).toEqual([7, assets.size]);
+    expect(planted.layers.map((layer) => layer.compressed)).toEqual(
+      image.layerBlobs.map((blob) => blob.size),
+    );
+    // The analysis needs every file: then every layer is read.
+    const analysed = await measureOciLayoutDirectory(root, {
+      knownLayerSizes: new Map([[base.diffId, 7]]),
+      analyse: true,
+    });
+    expect(analysed.layers[0]?.size).toBe(base.size);
+  });
+
+  test('an uncompressed layer is read unless its compressed size is known too', async () => {
+    const root = await freshDirectory('known-uncompressed');
+    const image = await writeOciImage(root, [base, assets], 'none');
+    await writeIndexFiles(root, [image.manifest]);
+    const planted = new Map([[base.diffId, 7]]);
+    const unknown = await measureOciLayoutDirectory(root, { knownLayerSizes: planted });
+    expect(unknown.layers[0]?.size).toBe(base.size);
+    const skipped = await measureOciLayoutDirectory(root, {
+      knownLayerSizes: planted,
+      knownCompressed: new Map([[base.diffId, 1_000]]),
+    });
+    expect(skipped.layers[0]).toMatchObject({ size: 7, compressed: 1_000 });
+  });
+});

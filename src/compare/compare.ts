@@ -171,7 +171,7 @@ function evaluateMeasured(
 
   // The trend is in the numbers compared: without a compressed measurement, uncompressed.
   const trendMetric = measurement.compressed === undefined ? 'uncompressed' : metric;
-  const trend = trendOf(match.key ?? name, trendMetric, run.history, current, measurement.platform);
+  const trend = trendOf(name, trendMetric, run.history, current, measurement.platform);
   const grew = change !== undefined && change > 0 && !unchanged;
   const creep = checkCreep(limits.maxCreep, grew, trend, run.history);
   if (creep.note !== undefined) reasons.push(creep.note);

@@ -1,7 +1,7 @@
 import { MAX_DATABASE_BYTES_PER_IMAGE } from './packages/databases.js';
 import { isNotFound } from '../core/errors.js';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isObject } from '../core/json-guards.js';
 import {
@@ -39,6 +39,12 @@ export interface MeasureOptions {
   /** Layers [0, baseLayers) come from the final stage's base image. */
   readonly baseLayerDiffIds?: readonly string[] | undefined;
   readonly baseImage?: string | undefined;
+  /**
+   * Uncompressed sizes already known by diffID (the baseline). Without the analysis, a layer of an
+   * OCI layout directory whose diffID is here is not read: its size is this one (layers are
+   * content-addressed) and its blob's is the file's.
+   */
+  readonly knownLayerSizes?: ReadonlyMap<string, number> | undefined;
 }
 
 /**
@@ -100,7 +106,13 @@ export async function measureOciLayoutDirectory(
     }
     return readBlobFile(file, blobOptions(normaliseEntryPath(entryPath), options, budget));
   };
-  return resolveImage(lookup, options);
+  const blobBytes = async (entryPath: string): Promise<number | undefined> => {
+    const file = path.join(root, ...normaliseEntryPath(entryPath).split('/'));
+    if (!file.startsWith(root + path.sep)) return undefined;
+    const info = await stat(file).catch(() => undefined);
+    return info?.isFile() === true ? info.size : undefined;
+  };
+  return resolveImage(lookup, options, blobBytes);
 }
 
 async function readBlobFile(
@@ -126,6 +138,8 @@ async function readBlobFile(
 async function resolveImage(
   lookup: BlobLookup,
   options: MeasureOptions,
+  /** A blob's stored size without reading it (a layout directory); absent for a stream. */
+  blobBytes?: (entryPath: string) => Promise<number | undefined>,
 ): Promise<ImageMeasurement> {
   const dockerManifest = await lookupJson(lookup, 'manifest.json');
   const located = Array.isArray(dockerManifest)
@@ -146,6 +160,20 @@ async function resolveImage(
 
   const stats: LayerStats[] = [];
   for (const [index, layerPath] of located.layerPaths.entries()) {
+    const known =
+      blobBytes === undefined || options.analyse === true
+        ? undefined
+        : await knownLayer(
+            diffIds[index],
+            located.layerBlobs?.[index],
+            layerPath,
+            options,
+            blobBytes,
+          );
+    if (known !== undefined) {
+      stats.push(known);
+      continue;
+    }
     const content = await lookup(layerPath);
     if (content?.kind !== 'layer') {
       throw new ImageFormatError(`layer ${index + 1} (${layerPath}) is missing from the image`);
@@ -194,6 +222,42 @@ async function resolveImage(
     ...(options.baseImage && baseLayers > 0 ? { baseImage: options.baseImage } : {}),
     ...(analysis ? { analysis } : {}),
   };
+}
+
+/**
+ * A layer whose diffID the baseline knows, not read: its size is the one recorded for that
+ * diffID, its blob's the file's, its compression the manifest's media type. Undefined when any
+ * of these is not known, and the layer is read.
+ */
+async function knownLayer(
+  diffId: string | undefined,
+  blob: { readonly mediaType: string | undefined } | undefined,
+  layerPath: string,
+  options: MeasureOptions,
+  blobBytes: (entryPath: string) => Promise<number | undefined>,
+): Promise<LayerStats | undefined> {
+  const size = diffId === undefined ? undefined : options.knownLayerSizes?.get(diffId);
+  const compression = compressionOf(blob?.mediaType);
+  if (diffId === undefined || size === undefined || compression === undefined) return undefined;
+  // An uncompressed layer's compressed size is an estimate the pass would make, unless known.
+  if (compression === 'none' && options.knownCompressed?.has(diffId) !== true) return undefined;
+  const bytes = await blobBytes(layerPath);
+  if (bytes === undefined) return undefined;
+  return {
+    diffId,
+    size,
+    blobBytes: bytes,
+    compression,
+    estimatedCompressed: undefined,
+    files: undefined,
+  };
+}
+
+function compressionOf(mediaType: string | undefined): LayerStats['compression'] | undefined {
+  if (mediaType === undefined) return undefined;
+  if (/[.+]gzip$/.test(mediaType)) return 'gzip';
+  if (/[.+]zstd$/.test(mediaType)) return 'zstd';
+  return /(?:\.tar|rootfs\.diff\.tar)$/.test(mediaType) ? 'none' : undefined;
 }
 
 /** Exact for a compressed blob; else an estimate made in the pass, or one remembered. */

@@ -139,6 +139,39 @@ describe('planRepository', () => {
     );
   });
 
+  it('keeps the platforms of a service in one shard, weighed together', async () => {
+    const root = await repository(['api', 'web', 'db'], {
+      'api@linux/amd64': 200 * MB,
+      'api@linux/arm64': 190 * MB,
+      web: 250 * MB,
+      db: 100 * MB,
+    });
+    await writeFile(
+      path.join(root, '.github', 'image-size.yml'),
+      [
+        'services:',
+        '  api:',
+        '    image: example/api:1',
+        '    platforms: [linux/amd64, linux/arm64]',
+        '  web:',
+        '    image: example/web:1',
+        '  db:',
+        '    image: example/db:1',
+        '',
+      ].join('\n'),
+    );
+    const { plan, note } = await planRepository(inputsFor(root, { mode: 'plan', shards: '2' }), {});
+    expect(note).toBeUndefined();
+    expect(plan.map((shard) => [shard.services, shard.bytes])).toEqual([
+      [['api@linux/amd64', 'api@linux/arm64'], 390 * MB],
+      [['db', 'web'], 350 * MB],
+    ]);
+    const three = await planRepository(inputsFor(root, { mode: 'plan', shards: '4' }), {});
+    expect(three.note).toBe(
+      '4 shards were asked for but there are 3 services (the platforms of a service stay together): planned 3 shards, one service each',
+    );
+  });
+
   it('needs the number of shards', async () => {
     const root = await repository(['api']);
     await expect(planRepository(inputsFor(root, { mode: 'plan' }), {})).rejects.toThrow(

@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-J53SB54E.js";
+} from "./chunk-XTDUN7GQ.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

@@ -28,6 +28,11 @@ export interface ServiceWeight {
   readonly name: string;
   /** Baseline bytes; undefined for a service the baseline does not know. */
   readonly bytes: number | undefined;
+  /**
+   * The names that go into the shard together, when not just `name`: the platforms of one
+   * service (`api@linux/amd64`, `api@linux/arm64`), which one buildx build makes together.
+   */
+  readonly members?: readonly string[] | undefined;
 }
 
 /**
@@ -46,20 +51,19 @@ export function planShards(services: readonly ServiceWeight[], shards: number): 
   const lightest = (rank: (shard: (typeof plan)[number]) => readonly number[]) =>
     plan.reduce((best, shard) => (isBefore(rank(shard), rank(best)) ? shard : best));
   const known = services
-    .filter((service): service is { name: string; bytes: number } => service.bytes !== undefined)
+    .filter((service): service is ServiceWeight & { bytes: number } => service.bytes !== undefined)
     .sort((a, b) => b.bytes - a.bytes || compareCodeUnits(a.name, b.name));
   for (const service of known) {
     const target = lightest((shard) => [shard.bytes, shard.services.length, shard.shard]);
-    target.services.push(service.name);
+    target.services.push(...(service.members ?? [service.name]));
     target.bytes += service.bytes;
   }
   const unknown = services
     .filter((service) => service.bytes === undefined)
-    .map((service) => service.name)
-    .sort(compareCodeUnits);
-  for (const name of unknown) {
+    .sort((a, b) => compareCodeUnits(a.name, b.name));
+  for (const service of unknown) {
     const target = lightest((shard) => [shard.unknown, shard.bytes, shard.shard]);
-    target.services.push(name);
+    target.services.push(...(service.members ?? [service.name]));
     target.unknown += 1;
   }
   return plan.map((shard) => ({ ...shard, services: shard.services.sort(compareCodeUnits) }));
@@ -107,13 +111,25 @@ export async function planRepository(inputs: Inputs, env: Environment): Promise<
   const baseline = await readBaseline(inputs.baselinePath);
   const bytesOf = (name: string): number | undefined =>
     baseline && Object.hasOwn(baseline.services, name) ? baseline.services[name]?.size : undefined;
-  const plan = planShards(
-    names.map((name) => ({ name, bytes: bytesOf(name) })),
-    shards,
-  );
+  // A service's platforms stay in one shard: one buildx build makes them together.
+  const byService = new Map<string, string[]>();
+  for (const service of services.selected) {
+    byService.set(service.baseName, [...(byService.get(service.baseName) ?? []), service.name]);
+  }
+  const weights = [...byService].map(([name, members]): ServiceWeight => {
+    const known = members.map(bytesOf).filter((bytes) => bytes !== undefined);
+    return {
+      name,
+      bytes: known.length === 0 ? undefined : known.reduce((sum, bytes) => sum + bytes, 0),
+      members,
+    };
+  });
+  const plan = planShards(weights, shards);
+  const together =
+    weights.length < names.length ? ' (the platforms of a service stay together)' : '';
   const note =
     plan.length < shards
-      ? `${shards} shards were asked for but there are ${names.length} services: planned ${plan.length} shards, one service each`
+      ? `${shards} shards were asked for but there are ${weights.length} services${together}: planned ${plan.length} shards, one service each`
       : undefined;
   return { plan, note };
 }

@@ -45,7 +45,7 @@ export async function buildService(
         log.info(`⬇ ${service.name}: pulled ${service.image} in ${seconds(started)}`);
       return {
         ok: true,
-        image: { reference: service.image, method: 'prebuilt', platform },
+        image: { reference: service.image, method: 'prebuilt' },
         info: prebuiltInfo(started),
       };
     } catch (error) {
@@ -87,7 +87,6 @@ export async function buildService(
         configDigest: outcome.configDigest,
         ociLayout: outcome.ociLayout,
         method: builder.method,
-        platform,
         baseImage,
       },
       info,

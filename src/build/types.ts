@@ -37,8 +37,6 @@ export interface BuiltImage {
    */
   readonly ociLayout?: string | undefined;
   readonly method: BuildMethod;
-  /** The platform it was built or pulled for, when one was asked for. */
-  readonly platform: string | undefined;
   /** The final stage's base image, when the Dockerfile names one (not for prebuilt images). */
   readonly baseImage?: string | undefined;
 }

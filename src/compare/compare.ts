@@ -5,7 +5,7 @@ import type { Limits } from '../services/types.js';
 import { diffLayers, type LayerChange } from './layers.js';
 import { packageFindingsOf } from './packages.js';
 import { checkCreep, trendOf } from './trend.js';
-import { samePlatform, serviceOfUnit } from '../core/platforms.js';
+import { platformOfUnit, samePlatform, serviceOfUnit } from '../core/platforms.js';
 import {
   comesFromBase,
   comparableSizes,
@@ -57,7 +57,7 @@ export function compare(input: CompareInput): Verdict {
   };
   const findings: ServiceFindings[] = input.outcomes.map((outcome) => {
     const measured = 'measurement' in outcome ? outcome.measurement : undefined;
-    const match = lookUp(outcome.name, measured?.platform ?? unitPlatform(outcome.name));
+    const match = lookUp(outcome.name, measured?.platform ?? platformOfUnit(outcome.name));
     const result =
       'measurement' in outcome
         ? evaluateMeasured(outcome, match, { metric, failOn, history: input.history })
@@ -75,7 +75,7 @@ export function compare(input: CompareInput): Verdict {
   const inRun = new Set(findings.map((service) => service.name));
   const carriedSizes = input.knownServices
     .filter((name) => !inRun.has(name))
-    .map((name) => lookUp(name, unitPlatform(name)).entry)
+    .map((name) => lookUp(name, platformOfUnit(name)).entry)
     .flatMap((entry) => {
       const size = entry ? sizeOf(entry, metric) : undefined;
       return size === undefined ? [] : [size];
@@ -324,12 +324,6 @@ function matchBaselineEntry(
     return { entry: single, key: service };
   }
   return { entry: undefined, key: undefined };
-}
-
-/** The platform in a per-platform name (`linux/arm64` in `api@linux/arm64`). */
-function unitPlatform(name: string): string | undefined {
-  const at = name.indexOf('@');
-  return at < 0 ? undefined : name.slice(at + 1);
 }
 
 function baselineEntry(baseline: Baseline, name: string): BaselineEntry | undefined {

@@ -87,6 +87,12 @@ export function serviceOfUnit(name: string): string {
   return at < 0 ? name : name.slice(0, at);
 }
 
+/** The platform in a unit name: `linux/arm64` for `api@linux/arm64`; undefined for `api`. */
+export function platformOfUnit(name: string): string | undefined {
+  const at = name.indexOf('@');
+  return at < 0 ? undefined : name.slice(at + 1);
+}
+
 /** Platforms as a file or the inputs wrote them, with where, for messages about them. */
 export interface PlatformList {
   readonly platforms: readonly string[];

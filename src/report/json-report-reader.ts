@@ -9,7 +9,7 @@ import {
   STATUSES,
 } from '../core/model.js';
 import type { LayerChange, ServiceFindings, ShardReport } from '../compare/types.js';
-import { platformProblem } from '../core/platforms.js';
+import { platformOfUnit, platformProblem, serviceOfUnit } from '../core/platforms.js';
 import type { ImageMeasurement, LayerMeasurement } from '../measure/types.js';
 import { DocumentReader, parseJsonDocument, type ObjectReader } from '../core/document.js';
 import {
@@ -170,10 +170,9 @@ function parseImage(image: ObjectReader): JsonImage {
 function serviceName(service: ObjectReader): string {
   const name = service.string('name');
   // `api`, or one platform of it: `api@linux/arm64`.
-  const at = name.indexOf('@');
-  const [base, platform] = at < 0 ? [name, undefined] : [name.slice(0, at), name.slice(at + 1)];
+  const platform = platformOfUnit(name);
   if (
-    !SERVICE_NAME_PATTERN.test(base) ||
+    !SERVICE_NAME_PATTERN.test(serviceOfUnit(name)) ||
     (platform !== undefined && platformProblem(platform) !== undefined)
   ) {
     service.reader.fail(service.key('name'), name, 'is not a service name');

@@ -28,7 +28,7 @@ import {
   require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-2YOA2JOJ.js";
+} from "./chunk-MZYAVVJM.js";
 
 // src/cli.ts
 var import_dockerode = __toESM(require_docker(), 1);

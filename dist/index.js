@@ -43,7 +43,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-2YOA2JOJ.js";
+} from "./chunk-MZYAVVJM.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -32,7 +32,7 @@ export type BenchTask =
     }
   | {
       /**
-       * One service's build (all steps cached) and measurement on Docker 26 through buildx:
+       * One service's build (all steps cached) and measurement on a modern engine through buildx:
        * `--load` then the engine's export, or an OCI layout measured where it lies.
        */
       readonly kind: 'buildx-load' | 'buildx-oci';
@@ -40,11 +40,12 @@ export type BenchTask =
       readonly engine: BenchEngine;
     };
 
-/** How to reach a second engine and its buildx (scripts/engine26.env). */
+/** How to reach a modern engine and its buildx (scripts/engine<NAME>.env). */
 export interface BenchEngine {
   readonly socket: string;
   readonly docker: string;
   readonly dockerConfig: string;
+  readonly containerdStore: boolean;
 }
 
 export interface BenchResult {

@@ -1,7 +1,7 @@
 // Benchmarks the measure stage against `docker save` on a generated image in the real engine:
 //
 //   node scripts/bench.mjs [--size-mb 1024] [--layers 20] [--repeat 1] [--phases] [--cpu-prof]
-//                          [--no-engine26] [--no-many]
+//                          [--no-buildx-engines] [--no-many]
 //
 // The image has a realistic Debian package set under generated data: the Debian test base image
 // (scripts/ensure-test-base.sh), one `RUN apt-get install` layer (gcc g++ make python3 perl: 10,000+
@@ -74,7 +74,7 @@ function parseFlags(argv) {
     repeat: 1,
     phases: false,
     cpuProf: false,
-    engine26: true,
+    buildxEngines: true,
     many: true,
   };
   for (let index = 0; index < argv.length; index += 1) {
@@ -82,7 +82,7 @@ function parseFlags(argv) {
     const toggle = {
       '--phases': 'phases',
       '--cpu-prof': 'cpuProf',
-      '--no-engine26': 'engine26',
+      '--no-buildx-engines': 'buildxEngines',
       '--no-many': 'many',
     }[flag];
     if (toggle) {
@@ -97,7 +97,7 @@ function parseFlags(argv) {
     if (!key || !Number.isInteger(value) || value < least) {
       printError(
         'usage: node scripts/bench.mjs [--size-mb N] [--layers N ≥ 3] [--repeat N] [--phases] ' +
-          '[--cpu-prof] [--no-engine26] [--no-many]',
+          '[--cpu-prof] [--no-buildx-engines] [--no-many]',
       );
       process.exit(2);
     }
@@ -107,7 +107,7 @@ function parseFlags(argv) {
   return flags;
 }
 
-async function main({ sizeMb, layers, repeat, phases, cpuProf, engine26, many }) {
+async function main({ sizeMb, layers, repeat, phases, cpuProf, buildxEngines, many }) {
   await bundleEntry(ENTRY_BUNDLE, false);
   if (phases) await bundleEntry(PHASES_BUNDLE, true);
   const entry = await import(pathToFileURL(ENTRY_BUNDLE).href);
@@ -199,7 +199,7 @@ async function main({ sizeMb, layers, repeat, phases, cpuProf, engine26, many })
   printAccuracy(estimated, gzip, nodeGzip);
   if (phases) await printPhases(measure(false, true), sizesOnly, repeat);
   if (cpuProf) await printCpuProfile(measure(false, true));
-  if (engine26) await benchEngine26(repeat);
+  if (buildxEngines) await benchBuildxEngines(repeat);
   if (many) await benchManyServices(docker, entry, repeat);
 }
 
@@ -413,20 +413,21 @@ async function printCpuProfile(task) {
   }
 }
 
+/** The modern engines whose buildx paths the bench compares (scripts/ensure-engine.sh NAME). */
+const BUILDX_ENGINES = [
+  { name: '26', title: 'Docker 26, containerd store, buildx 0.13' },
+  { name: '28c', title: 'Docker 28, containerd store, buildx 0.29' },
+  { name: '28', title: 'Docker 28, classic store, buildx 0.29' },
+];
+
 /**
- * On Docker 26 (containerd store, buildx; scripts/ensure-engine26.sh), one service whose build
- * steps are all cached: what getting the image out costs per service, `--load` + the engine's
- * export against an OCI layout measured where buildx wrote it. Skipped when that engine is absent.
+ * On each modern engine, one service whose build steps are all cached: what getting the image
+ * out costs per service, `--load` + the engine's export against an OCI layout measured where
+ * buildx wrote it (the docker driver on the classic store has only `--load`). An engine that is
+ * not running is skipped with a line saying so.
  */
-async function benchEngine26(repeat) {
-  const engine = await readEngine26();
-  if (!engine) {
-    print(
-      '\nDocker 26 rows skipped: scripts/engine26.env is missing or its engine does not answer.',
-    );
-    return;
-  }
-  const context = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-bench-26-'));
+async function benchBuildxEngines(repeat) {
+  const context = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-bench-buildx-'));
   try {
     const layers = 4;
     const layerMb = 50;
@@ -438,14 +439,9 @@ async function benchEngine26(repeat) {
       lines.push(`COPY ${name} /data/${name}`);
     }
     await writeFile(path.join(context, 'Dockerfile'), `${lines.join('\n')}\n`);
-    // The first build fills BuildKit's cache: the timed runs only export and measure.
-    await child({ kind: 'buildx-load', context, engine });
-    const load = await best({ kind: 'buildx-load', context, engine }, repeat);
-    const oci = await best({ kind: 'buildx-oci', context, engine }, repeat);
-    print(
-      `\nDocker 26, containerd store, buildx: one ${layers * layerMb} MiB service, every step cached`,
-    );
-    const header = ['run', 'total s', 'buildx s', 'measure s', 'peak RSS', 'pull size'];
+    print(`\nbuildx: one ${layers * layerMb} MiB service, every step cached, per engine`);
+    const header = ['engine, run', 'total s', 'buildx s', 'measure s', 'peak RSS', 'pull size'];
+    const table = [header];
     const row = (label, result) => [
       label,
       result.seconds.toFixed(2),
@@ -454,11 +450,24 @@ async function benchEngine26(repeat) {
       `${result.maxRssMiB.toFixed(0)} MiB`,
       `${mib(result.compressed ?? 0)}${result.compressedEstimated ? ' (estimated)' : ' (exact)'}`,
     ];
-    const table = [
-      header,
-      row('--load, then docker save', load),
-      row('OCI layout, measured in place', oci),
-    ];
+    const ratios = [];
+    for (const { name, title } of BUILDX_ENGINES) {
+      const engine = await readModernEngine(name);
+      if (!engine) {
+        print(
+          `${title}: skipped, scripts/engine${name}.env is missing or its engine does not answer.`,
+        );
+        continue;
+      }
+      // The first build fills BuildKit's cache: the timed runs only export and measure.
+      await child({ kind: 'buildx-load', context, engine });
+      const load = await best({ kind: 'buildx-load', context, engine }, repeat);
+      table.push(row(`${title}: --load, then docker save`, load));
+      if (!engine.containerdStore) continue;
+      const oci = await best({ kind: 'buildx-oci', context, engine }, repeat);
+      table.push(row(`${title}: OCI layout, measured in place`, oci));
+      ratios.push(`${title}: OCI layout / load ${(oci.seconds / load.seconds).toFixed(2)}×`);
+    }
     const widths = header.map((_, column) =>
       Math.max(...table.map((cells) => cells[column].length)),
     );
@@ -471,16 +480,16 @@ async function benchEngine26(repeat) {
           .join('  '),
       );
     }
-    print(`OCI layout / load: ${(oci.seconds / load.seconds).toFixed(2)}× the time per service`);
+    for (const ratio of ratios) print(`${ratio} the time per service`);
   } finally {
     await rm(context, { recursive: true, force: true });
   }
 }
 
-async function readEngine26() {
+async function readModernEngine(name) {
   let text;
   try {
-    text = await readFile(path.join(ROOT, 'scripts', 'engine26.env'), 'utf8');
+    text = await readFile(path.join(ROOT, 'scripts', `engine${name}.env`), 'utf8');
   } catch {
     return undefined;
   }
@@ -491,8 +500,8 @@ async function readEngine26() {
       .filter(Boolean)
       .map((match) => [match[1], match[2]]),
   );
-  const socket = (values.ENGINE26_HOST ?? '').replace(/^unix:\/\//, '');
-  if (!socket || !values.ENGINE26_BIN || !values.ENGINE26_DOCKER_CONFIG) return undefined;
+  const socket = (values.ENGINE_HOST ?? '').replace(/^unix:\/\//, '');
+  if (!socket || !values.ENGINE_BIN || !values.ENGINE_DOCKER_CONFIG) return undefined;
   const { default: Docker } = await import('dockerode');
   const answers = await new Docker({ socketPath: socket })
     .ping()
@@ -501,8 +510,9 @@ async function readEngine26() {
   if (!answers) return undefined;
   return {
     socket,
-    docker: path.join(values.ENGINE26_BIN, 'docker'),
-    dockerConfig: values.ENGINE26_DOCKER_CONFIG,
+    docker: path.join(values.ENGINE_BIN, 'docker'),
+    dockerConfig: values.ENGINE_DOCKER_CONFIG,
+    containerdStore: values.ENGINE_CONTAINERD_STORE === 'true',
   };
 }
 

@@ -32,25 +32,34 @@ import_into() {
   " "$ROOTFS" "$1"
 }
 
+missing=()
 for socket in "${sockets[@]}"; do
   [ -S "$socket" ] || continue
-  has_image "$socket" && continue
-  if [ ! -f "$ROOTFS" ]; then
-    if [ "$(id -u)" != 0 ]; then
-      echo "The test base image $IMAGE is missing; run this script as root to build it with mmdebstrap." >&2
-      exit 0
-    fi
-    if ! command -v mmdebstrap >/dev/null 2>&1; then
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq
-      apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
-    fi
-    mkdir -p "$(dirname "$ROOTFS")"
-    echo "Building $IMAGE with mmdebstrap (about 20 seconds)..." >&2
-    # mmdebstrap picks the output format from the name: keep the .tar ending.
-    mmdebstrap --quiet --variant=minbase bookworm "${ROOTFS%.tar}.partial.tar"
-    mv "${ROOTFS%.tar}.partial.tar" "$ROOTFS"
-  fi
-  import_into "$socket"
-  echo "Imported $IMAGE into $socket." >&2
+  has_image "$socket" || missing+=("$socket")
 done
+[ ${#missing[@]} -gt 0 ] || exit 0
+if [ ! -f "$ROOTFS" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "The test base image $IMAGE is missing; run this script as root to build it with mmdebstrap." >&2
+    exit 0
+  fi
+  if ! command -v mmdebstrap >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
+  fi
+  mkdir -p "$(dirname "$ROOTFS")"
+  echo "Building $IMAGE with mmdebstrap (about 20 seconds)..." >&2
+  # mmdebstrap picks the output format from the name: keep the .tar ending.
+  mmdebstrap --quiet --variant=minbase bookworm "${ROOTFS%.tar}.partial.tar"
+  mv "${ROOTFS%.tar}.partial.tar" "$ROOTFS"
+fi
+# Every engine unpacks the same file at once: each import is mostly one engine's disk work.
+pids=()
+for socket in "${missing[@]}"; do
+  (import_into "$socket" && echo "Imported $IMAGE into $socket." >&2) &
+  pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+exit "$status"

@@ -32,6 +32,31 @@ describe('readRawJsonProgress', () => {
     expect(readRawJsonProgress(output).steps).toEqual({ total: 3, cached: 2 });
   });
 
+  test('buildx 0.29 prints one compact object a line: read the same', () => {
+    const statuses = [
+      { vertexes: [DEFINITION] },
+      { vertexes: [COPY, RUN, FINAL] },
+      { vertexes: [{ ...COPY, cached: true }] },
+      { vertexes: [{ ...FINAL, cached: true, completed: 'y' }] },
+    ];
+    const compact = [...statuses.map((status) => JSON.stringify(status)), 'ERROR: boom'].join('\n');
+    const progress = readRawJsonProgress(compact);
+    expect(progress.steps).toEqual({ total: 3, cached: 2 });
+    expect(progress.lines).toContain('#2 [1/3] COPY bin/ /usr/local/bin/');
+    expect(progress.lines.at(-1)).toBe('ERROR: boom');
+    expect(readRawJsonProgress(rawjson(...statuses)).steps).toEqual(progress.steps);
+  });
+
+  test('one step under two digests counts once, cached when either was', () => {
+    const again = { ...COPY, digest: 'sha256:c1-again' };
+    const output = rawjson(
+      { vertexes: [COPY, RUN] },
+      { vertexes: [again] },
+      { vertexes: [{ ...again, cached: true }] },
+    );
+    expect(readRawJsonProgress(output).steps).toEqual({ total: 2, cached: 1 });
+  });
+
   test('step output, errors and buildx’s plain closing lines become readable log lines', () => {
     const output = [
       rawjson(

@@ -9,15 +9,17 @@ import type { GateRun } from '../../src/pipeline.js';
 import { renderComment } from '../../src/report/comment.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
-import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
+import { engine20, engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
 
 const docker = await engineOrSkip();
 const describeWithEngine = docker ? describe : describe.skip;
 const engine26 = await engine26OrSkip();
+const engines28 = await engines28OrSkip();
 /** Every build path on every engine: a green run on one proves nothing about the others. */
 const engines: TestEngine[] = [
   ...(docker ? [engine20(docker)] : []),
   ...(engine26 ? [engine26.buildx, engine26.engineOnly] : []),
+  ...engines28.flatMap((engine) => [engine.buildx, engine.engineOnly]),
 ];
 
 const SCRATCH_COPY = 'FROM scratch\nCOPY files/ /files/\n';

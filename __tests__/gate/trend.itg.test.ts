@@ -4,16 +4,18 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import type { GateRun } from '../../src/pipeline.js';
 import { renderComment } from '../../src/report/comment.js';
 import { engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
-import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
+import { engine20, engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
 import { runGateOn } from '../support/gate.js';
 import { commitFile, initRepository, shallowClone, sizesBaseline } from '../support/git.js';
 import { MemoryLog } from '../support/memory-log.js';
 
 const docker = await engineOrSkip();
 const engine26 = await engine26OrSkip();
+const engines28 = await engines28OrSkip();
 const engines: TestEngine[] = [
   ...(docker ? [engine20(docker)] : []),
   ...(engine26 ? [engine26.buildx] : []),
+  ...engines28.map((engine) => engine.buildx),
 ];
 
 const BASELINE = '.github/image-size-baseline.json';

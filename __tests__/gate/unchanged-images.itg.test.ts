@@ -7,12 +7,13 @@ import type { ServiceResult } from '../../src/compare/types.js';
 import { renderComment } from '../../src/report/comment.js';
 import { renderSummary } from '../../src/report/summary.js';
 import { engineOrSkip, tempDirectory, writeFixture } from '../support/engine.js';
-import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
+import { engine20, engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
 import { runGateOn } from '../support/gate.js';
 import { MemoryLog } from '../support/memory-log.js';
 
 const docker = await engineOrSkip();
 const engine26 = await engine26OrSkip();
+const engines28 = await engines28OrSkip();
 
 /**
  * Where the config digest of a built image is known without reading it: the classic store's
@@ -29,6 +30,18 @@ const cases: { engine: TestEngine; reused: readonly string[] }[] = [
         { engine: engine26.engineOnly, reused: [] },
       ]
     : []),
+  ...engines28.flatMap(({ buildx, engineOnly }) =>
+    buildx.store === 'classic'
+      ? // buildx's docker driver loads into the classic store: inspect IDs are config digests.
+        [
+          { engine: buildx, reused: ['plain', 'wasteful'] },
+          { engine: engineOnly, reused: ['plain', 'wasteful'] },
+        ]
+      : [
+          { engine: buildx, reused: ['labelled', 'plain', 'wasteful'] },
+          { engine: engineOnly, reused: [] },
+        ],
+  ),
 ];
 
 const SERVICES = {

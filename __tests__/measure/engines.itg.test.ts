@@ -12,12 +12,13 @@ import {
   tempDirectory,
   writeFixture,
 } from '../support/engine.js';
-import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
+import { engine20, engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
 
 const docker = await engineOrSkip();
 const engine26 = await engine26OrSkip();
-const all = docker && engine26;
-const describeOnBoth = all ? describe : describe.skip;
+const engines28 = await engines28OrSkip();
+const all = docker && engine26 && engines28.length === 2;
+const describeOnAll = all ? describe : describe.skip;
 
 /**
  * The same Dockerfiles and the same base image on every build path: FROM scratch, a Debian base
@@ -36,6 +37,12 @@ const DOCKERFILES: Readonly<Record<string, string>> = {
 
 /** A prebuilt `image:` service: the shared Debian base, imported into both engines. */
 const PREBUILT = 'same-prebuilt';
+
+interface EnginePath {
+  readonly label: string;
+  readonly engine: TestEngine;
+  readonly inputs: Readonly<Record<string, string>>;
+}
 
 function numbersBytes(last: number): number {
   let bytes = 0;
@@ -122,35 +129,40 @@ function byName(run: GateRun): Map<string, ServiceResult> {
   return new Map(run.verdict.services.map((service) => [service.name, service]));
 }
 
-describeOnBoth(
-  'the same images measure the same on Docker 20.10 (classic) and 26 (containerd)',
+describeOnAll(
+  'the same images measure the same on Docker 20.10 (classic), 26 (containerd) and 28 (both stores)',
   () => {
     /** Each build path, named; buildx on the containerd store is measured from an OCI layout. */
-    const paths: { label: string; engine: TestEngine; inputs: Record<string, string> }[] = all
+    const paths: EnginePath[] = all
       ? [
           { label: 'Docker 20.10 engine BuildKit', engine: engine20(docker), inputs: {} },
-          { label: 'Docker 26 buildx, OCI layout', engine: engine26.buildx, inputs: {} },
-          { label: 'Docker 26 buildx, loaded', engine: engine26.buildx, inputs: { load: 'true' } },
-          { label: 'Docker 26 engine BuildKit', engine: engine26.engineOnly, inputs: {} },
+          ...[engine26, ...engines28].flatMap(({ buildx, engineOnly }): EnginePath[] => [
+            // The docker driver on the classic store loads: it cannot export an OCI layout.
+            ...(buildx.store === 'containerd'
+              ? [{ label: `${buildx.label}, OCI layout`, engine: buildx, inputs: {} }]
+              : []),
+            { label: `${buildx.label}, loaded`, engine: buildx, inputs: { load: 'true' } },
+            { label: engineOnly.label, engine: engineOnly, inputs: {} },
+          ]),
         ]
       : [];
     const runs = new Map<string, GateRun>();
     let baseFileBytes = 0;
-    /** `:latest` tags of these services that existed right after the OCI layout run. */
-    let loadedAfterLayoutRun: string[] = [];
+    /** Per OCI layout path, the `:latest` tags of these services that existed right after it. */
+    const loadedAfterLayoutRun = new Map<string, string[]>();
     /** Per engine and service, Σ manifest layer sizes of the image `:latest` named right after. */
     const pushedBytes = new Map<string, number>();
 
     beforeAll(async () => {
       const template = await createRepository();
       if (docker) baseFileBytes = (await countWithTarStream(docker, DEBIAN_BASE)).fileBytes;
-      // One path after the other: the Docker 26 paths tag the same `:latest` names.
+      // One path after the other: the paths of one engine tag the same `:latest` names.
       for (const { label, engine, inputs } of paths) {
         const fromLayout = label.endsWith('OCI layout');
         if (fromLayout) await removeLatestTags(engine);
         const run = await measureOn(engine, template, inputs);
         runs.set(label, run);
-        if (fromLayout) loadedAfterLayoutRun = await latestTagsPresent(engine);
+        if (fromLayout) loadedAfterLayoutRun.set(label, await latestTagsPresent(engine));
         // Loaded images only: an OCI layout is measured and deleted, never loaded.
         if (engine.store !== 'containerd' || fromLayout) continue;
         for (const service of run.verdict.services) {
@@ -184,8 +196,15 @@ describeOnBoth(
     });
 
     test('buildx on the containerd store measures an OCI layout and loads nothing', () => {
-      expect(runs.get('Docker 26 buildx, OCI layout')?.verdict.services).toHaveLength(5);
-      expect(loadedAfterLayoutRun).toEqual([]);
+      const layoutPaths = paths.filter(({ label }) => label.endsWith('OCI layout'));
+      expect(layoutPaths.map(({ label }) => label)).toEqual([
+        'Docker 26, containerd store, buildx, OCI layout',
+        'Docker 28, containerd store, buildx, OCI layout',
+      ]);
+      for (const { label } of layoutPaths) {
+        expect(runs.get(label)?.verdict.services, label).toHaveLength(5);
+        expect(loadedAfterLayoutRun.get(label), label).toEqual([]);
+      }
     });
 
     test('size, layer sizes and instructions are equal to the byte across engines', () => {
@@ -211,7 +230,10 @@ describeOnBoth(
     });
 
     test('on the containerd store the pull size is exact: the saved blobs, never an estimate', () => {
-      for (const path of ['Docker 26 buildx, loaded', 'Docker 26 engine BuildKit']) {
+      const containerdPaths = paths.filter(({ engine }) => engine.store === 'containerd');
+      const loaded = containerdPaths.filter(({ label }) => !label.endsWith('OCI layout'));
+      expect(loaded).toHaveLength(4);
+      for (const { label: path } of loaded) {
         for (const service of runs.get(path)?.verdict.services ?? []) {
           const label = `${path} ${service.name}`;
           const measurement = service.measurement;
@@ -227,14 +249,20 @@ describeOnBoth(
             service.measurement?.compressed,
             service.measurement?.compressedEstimated ?? false,
           ]);
-      expect(pullSizes('Docker 26 buildx, OCI layout')).toEqual(
-        pullSizes('Docker 26 buildx, loaded'),
-      );
+      for (const engine of ['Docker 26', 'Docker 28']) {
+        const buildx = `${engine}, containerd store, buildx`;
+        expect(pullSizes(`${buildx}, OCI layout`), engine).toEqual(pullSizes(`${buildx}, loaded`));
+      }
       // The classic store keeps no compressed blobs: there it is an estimate, and says so.
-      const classic = runs.get('Docker 20.10 engine BuildKit');
-      expect(
-        classic?.verdict.services.every((service) => service.measurement?.compressedEstimated),
-      ).toBe(true);
+      const classicPaths = paths.filter(({ engine }) => engine.store === 'classic');
+      expect(classicPaths).toHaveLength(3);
+      for (const { label } of classicPaths) {
+        const classic = runs.get(label);
+        expect(
+          classic?.verdict.services.every((service) => service.measurement?.compressedEstimated),
+          label,
+        ).toBe(true);
+      }
     });
   },
 );

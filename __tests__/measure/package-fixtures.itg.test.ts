@@ -6,7 +6,7 @@ import type { ServiceResult } from '../../src/compare/types.js';
 import type { PackageInventory } from '../../src/measure/packages/types.js';
 import type { GateRun } from '../../src/pipeline.js';
 import { engineOrSkip, tempDirectory } from '../support/engine.js';
-import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
+import { engine20, engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
 import {
   BROKEN_PACKAGE_JSON,
   BROKEN_RECORD,
@@ -26,6 +26,7 @@ import {
 
 const docker = await engineOrSkip();
 const engine26 = await engine26OrSkip();
+const engines28 = await engines28OrSkip();
 
 /**
  * Bytes per package on `FROM scratch` images whose databases and files the test writes
@@ -37,6 +38,7 @@ const engine26 = await engine26OrSkip();
 const paths: { label: string; engine: TestEngine; inputs: Record<string, string> }[] = [
   ...(docker ? [{ label: engine20(docker).label, engine: engine20(docker), inputs: {} }] : []),
   ...(engine26 ? [{ label: engine26.buildx.label, engine: engine26.buildx, inputs: {} }] : []),
+  ...engines28.map(({ buildx }) => ({ label: buildx.label, engine: buildx, inputs: {} })),
 ];
 
 const FIRST = [attributionFixture(1), brokenFixture(), dpkgListFixture()] as const;

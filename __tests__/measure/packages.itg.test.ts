@@ -10,16 +10,17 @@ import type { PackageUsage } from '../../src/measure/packages/types.js';
 import type { GateRun } from '../../src/pipeline.js';
 import { renderComment } from '../../src/report/comment.js';
 import { DEBIAN_BASE, engineOrSkip, tempDirectory } from '../support/engine.js';
-import { engine20, engine26OrSkip, type TestEngine } from '../support/engines.js';
+import { engine20, engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
 
 const docker = await engineOrSkip();
 const engine26 = await engine26OrSkip();
+const engines28 = await engines28OrSkip();
 
 /**
  * Bytes per package on a real `apt-get install`, on every engine: what the report says a dpkg
  * package weighs must equal, to the byte, what the image itself says from inside (`dpkg -L`,
  * then `stat`), and a later check against the baseline must name the package that came in.
- * Docker 26 builds with buildx and loads (`load: true`): the image must be there to run.
+ * Docker 26 and 28 build with buildx and load (`load: true`): the image must be there to run.
  */
 const paths: { label: string; engine: TestEngine; inputs: Record<string, string> }[] = [
   ...(docker ? [{ label: engine20(docker).label, engine: engine20(docker), inputs: {} }] : []),
@@ -32,6 +33,11 @@ const paths: { label: string; engine: TestEngine; inputs: Record<string, string>
         },
       ]
     : []),
+  ...engines28.map(({ buildx }) => ({
+    label: `${buildx.label}, loaded`,
+    engine: buildx,
+    inputs: { load: 'true' },
+  })),
 ];
 
 const SERVICE = 'package-bytes';

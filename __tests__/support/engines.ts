@@ -7,8 +7,9 @@ import { repositoryRoot } from './action-runner.js';
 /**
  * The engines integration tests run against, side by side on one machine:
  * A, Docker 20.10 on the classic image store (no buildx), on the default socket;
- * B, Docker 26.1 on the containerd image store with buildx 0.13.1, started by
- * scripts/ensure-engine26.sh on a socket of its own.
+ * B, Docker 26.1 on the containerd image store with buildx 0.13.1;
+ * C, Docker 28.5 with buildx 0.29.1, twice: on the classic store (28) and the containerd store (28c).
+ * scripts/ensure-engine.sh starts B and C, each on a socket of its own.
  */
 export interface TestEngine {
   /** For test titles: which engine, which store, which build path. */
@@ -22,8 +23,6 @@ export interface TestEngine {
   /** True when `docker buildx` works against this engine with `env`. */
   readonly buildx: boolean;
 }
-
-const ENGINE26_ENV_FILE = path.join(repositoryRoot, 'scripts', 'engine26.env');
 
 /** A DOCKER_CONFIG without CLI plugins: `docker buildx` is missing there. */
 function configWithoutBuildx(): string {
@@ -55,38 +54,61 @@ export function engine20(docker: Docker): TestEngine {
   };
 }
 
-interface Engine26Paths {
+/** The engines scripts/ensure-engine.sh starts from Debian packages, each on a socket of its own. */
+export const MODERN_ENGINES = {
+  '26': { title: 'Docker 26', buildxVersion: '0.13.1' },
+  '28': { title: 'Docker 28', buildxVersion: '0.29.1' },
+  '28c': { title: 'Docker 28', buildxVersion: '0.29.1' },
+} as const;
+export type ModernEngineName = keyof typeof MODERN_ENGINES;
+
+interface EnginePaths {
   readonly host: string;
   readonly bin: string;
   readonly dockerConfig: string;
+  readonly containerdStore: boolean;
 }
 
-function readEngine26Paths(): Engine26Paths | undefined {
-  if (!existsSync(ENGINE26_ENV_FILE)) return undefined;
+function envFileOf(name: ModernEngineName): string {
+  return path.join(repositoryRoot, 'scripts', `engine${name}.env`);
+}
+
+function readEnginePaths(name: ModernEngineName): EnginePaths | undefined {
+  const file = envFileOf(name);
+  if (!existsSync(file)) return undefined;
   const values = new Map<string, string>();
-  for (const line of readFileSync(ENGINE26_ENV_FILE, 'utf8').split('\n')) {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (match?.[1] && match[2] !== undefined) values.set(match[1], match[2]);
   }
-  const host = values.get('ENGINE26_HOST');
-  const bin = values.get('ENGINE26_BIN');
-  const dockerConfig = values.get('ENGINE26_DOCKER_CONFIG');
-  return host && bin && dockerConfig ? { host, bin, dockerConfig } : undefined;
+  const host = values.get('ENGINE_HOST');
+  const bin = values.get('ENGINE_BIN');
+  const dockerConfig = values.get('ENGINE_DOCKER_CONFIG');
+  const containerdStore = values.get('ENGINE_CONTAINERD_STORE') === 'true';
+  return host && bin && dockerConfig ? { host, bin, dockerConfig, containerdStore } : undefined;
+}
+
+/** One modern engine through each build path: buildx, and the engine's BuildKit alone. */
+export interface ModernEngine {
+  readonly name: ModernEngineName;
+  readonly buildx: TestEngine;
+  readonly engineOnly: TestEngine;
 }
 
 /**
- * Engine B twice: through buildx (its docker driver on the containerd store), and with a
- * DOCKER_CONFIG without the buildx plugin, so the gate falls back to the engine's BuildKit.
- * Outside CI, a machine that cannot run it skips these tests loudly; in CI they fail.
+ * A modern engine twice: through buildx (its docker driver), and with a DOCKER_CONFIG without
+ * the buildx plugin, so the gate falls back to the engine's BuildKit. Outside CI, a machine
+ * that cannot run it skips these tests loudly; in CI they fail.
  */
-export async function engine26OrSkip(): Promise<
-  { readonly buildx: TestEngine; readonly engineOnly: TestEngine } | undefined
-> {
-  const paths = readEngine26Paths();
+export async function modernEngineOrSkip(
+  name: ModernEngineName,
+): Promise<ModernEngine | undefined> {
+  const paths = readEnginePaths(name);
+  const { title } = MODERN_ENGINES[name];
   let problem: string | undefined;
   let docker: Docker | undefined;
   if (!paths) {
-    problem = `${path.relative(repositoryRoot, ENGINE26_ENV_FILE)} is missing (scripts/ensure-engine26.sh writes it)`;
+    problem = `${path.relative(repositoryRoot, envFileOf(name))} is missing (scripts/ensure-engine.sh ${name} writes it)`;
   } else {
     docker = new Docker({ socketPath: paths.host.replace(/^unix:\/\//, '') });
     try {
@@ -96,12 +118,14 @@ export async function engine26OrSkip(): Promise<
     }
   }
   if (problem !== undefined || !paths || !docker) {
-    if (process.env['CI']) throw new Error(`CI=true but Docker 26 is not available: ${problem}`);
+    if (process.env['CI'])
+      throw new Error(`CI=true but engine ${name} is not available: ${problem}`);
     console.warn(
-      `\n*** Docker 26 (containerd store) is not available: its integration tests are SKIPPED (${problem}). Run \`npm test\` as root on Debian to start it. ***\n`,
+      `\n*** Engine ${name} (${title}) is not available: its integration tests are SKIPPED (${problem}). Run \`npm test\` as root on Debian to start it. ***\n`,
     );
     return undefined;
   }
+  const store = paths.containerdStore ? 'containerd' : 'classic';
   const make = (label: string, dockerConfig: string, buildx: boolean): TestEngine => {
     const env = {
       ...baseEnvironment(),
@@ -111,7 +135,7 @@ export async function engine26OrSkip(): Promise<
     };
     return {
       label,
-      store: 'containerd',
+      store,
       docker,
       env,
       exec: (command, args, options) =>
@@ -122,7 +146,16 @@ export async function engine26OrSkip(): Promise<
     };
   };
   return {
-    buildx: make('Docker 26, containerd store, buildx', paths.dockerConfig, true),
-    engineOnly: make('Docker 26, containerd store, engine BuildKit', configWithoutBuildx(), false),
+    name,
+    buildx: make(`${title}, ${store} store, buildx`, paths.dockerConfig, true),
+    engineOnly: make(`${title}, ${store} store, engine BuildKit`, configWithoutBuildx(), false),
   };
+}
+
+export const engine26OrSkip = (): Promise<ModernEngine | undefined> => modernEngineOrSkip('26');
+
+/** Engines 28 (classic store) and 28c (containerd store): what GitHub's runners have today. */
+export async function engines28OrSkip(): Promise<ModernEngine[]> {
+  const found = [await modernEngineOrSkip('28'), await modernEngineOrSkip('28c')];
+  return found.filter((engine) => engine !== undefined);
 }

@@ -20,33 +20,17 @@ export interface BuildProgress {
 const STEP_NAME = /^\[(?:[^\]\s]+ )?\d+\/\d+\] (?!FROM )/;
 
 /**
- * Reads `docker buildx build --progress=rawjson` output: indented JSON SolveStatus objects (one
- * top-level `{` … `}` block each), then buildx's plain lines (the error summary). A step counts
- * as cached when any of its updates says `"cached": true`: restored from the local or a remote
- * cache (the gha cache), which `--progress=plain` does not always print.
+ * Reads `docker buildx build --progress=rawjson` output: JSON SolveStatus objects, then buildx's
+ * plain lines (the error summary). buildx 0.13 indents each object over many lines (top-level
+ * braces in column 0); buildx 0.29 prints one compact object a line: both are read. A step
+ * counts as cached when any of its updates says `"cached": true`: restored from the local or a
+ * remote cache (the gha cache), which `--progress=plain` does not always print.
  */
 export function readRawJsonProgress(stderr: string): BuildProgress {
   const lines: string[] = [];
   const steps = new Map<string, { name: string; cached: boolean; announced: boolean }>();
-  let block: string[] | undefined;
-  for (const line of stderr.split(/\r?\n/)) {
-    if (block === undefined) {
-      if (line === '{') block = [line];
-      else if (line.trim() !== '') lines.push(line);
-      continue;
-    }
-    block.push(line);
-    if (line !== '}') continue;
-    const text = block.join('\n');
-    block = undefined;
-    let status: unknown;
-    try {
-      status = JSON.parse(text) as unknown;
-    } catch {
-      lines.push(...text.split('\n'));
-      continue;
-    }
-    if (!isObject(status)) continue;
+  const readStatus = (status: unknown): void => {
+    if (!isObject(status)) return;
     for (const vertex of listOf(status['vertexes'])) {
       const digest = typeof vertex['digest'] === 'string' ? vertex['digest'] : '';
       const name = typeof vertex['name'] === 'string' ? vertex['name'] : '';
@@ -72,13 +56,38 @@ export function readRawJsonProgress(stderr: string): BuildProgress {
         if (output.trim() !== '') lines.push(`#${indexOf(steps, digest)} ${output.trimEnd()}`);
       }
     }
+  };
+  let block: string[] | undefined;
+  for (const line of stderr.split(/\r?\n/)) {
+    if (block === undefined) {
+      if (line === '{') block = [line];
+      else if (line.startsWith('{') && line.endsWith('}')) {
+        const status = parseJson(line);
+        if (status === undefined) lines.push(line);
+        else readStatus(status);
+      } else if (line.trim() !== '') lines.push(line);
+      continue;
+    }
+    block.push(line);
+    if (line !== '}') continue;
+    const text = block.join('\n');
+    block = undefined;
+    const status = parseJson(text);
+    if (status === undefined) lines.push(...text.split('\n'));
+    else readStatus(status);
   }
-  const dockerfileSteps = [...steps.values()].filter((step) => STEP_NAME.test(step.name));
+  // One step can show up under two digests (BuildKit re-solves a vertex that a concurrent build
+  // of the same content also asked for): a step is its name, cached when any digest of it was.
+  const cachedByName = new Map<string, boolean>();
+  for (const step of steps.values()) {
+    if (!STEP_NAME.test(step.name)) continue;
+    cachedByName.set(step.name, (cachedByName.get(step.name) ?? false) || step.cached);
+  }
   return {
     lines,
     steps: {
-      total: dockerfileSteps.length,
-      cached: dockerfileSteps.filter((step) => step.cached).length,
+      total: cachedByName.size,
+      cached: [...cachedByName.values()].filter(Boolean).length,
     },
   };
 }
@@ -112,6 +121,14 @@ export function countPlainSteps(lines: readonly string[]): StepCount {
     if (hit?.[1]) cached.add(hit[1]);
   }
   return { total: names.size, cached: [...cached].filter((id) => names.has(id)).length };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function listOf(value: unknown): Readonly<Record<string, unknown>>[] {

@@ -34,11 +34,7 @@ export async function startFakeActionsCache(): Promise<FakeActionsCache> {
   const committed: string[] = [];
   const downloaded: string[] = [];
   let unauthorized = 0;
-  const token = unsignedJwt({
-    ac: JSON.stringify([{ Scope: 'refs/heads/main', Permission: 3 }]),
-    nbf: Math.floor(Date.now() / 1000) - 60,
-    exp: Math.floor(Date.now() / 1000) + 3600,
-  });
+  const token = actionsRuntimeToken();
 
   const server: Server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -183,7 +179,20 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function unsignedJwt(claims: Readonly<Record<string, unknown>>): string {
+/**
+ * An `ACTIONS_RUNTIME_TOKEN` BuildKit accepts: go-actions-cache parses it unverified and needs the
+ * `ac` (a JSON string of scopes; permission 3 is read and write), `exp` and `nbf` claims.
+ */
+export function actionsRuntimeToken(): string {
+  const now = Math.floor(Date.now() / 1000);
+  return unsignedJwt({
+    ac: JSON.stringify([{ Scope: 'refs/heads/main', Permission: 3 }]),
+    nbf: now - 60,
+    exp: now + 3600,
+  });
+}
+
+export function unsignedJwt(claims: Readonly<Record<string, unknown>>): string {
   const encode = (value: unknown): string =>
     Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}.${Buffer.from('unsigned').toString('base64url')}`;

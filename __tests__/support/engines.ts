@@ -55,10 +55,10 @@ export function engine20(docker: Docker): TestEngine {
 }
 
 /** The engines scripts/ensure-engine.sh starts from Debian packages, each on a socket of its own. */
-export const MODERN_ENGINES = {
-  '26': { title: 'Docker 26', buildxVersion: '0.13.1' },
-  '28': { title: 'Docker 28', buildxVersion: '0.29.1' },
-  '28c': { title: 'Docker 28', buildxVersion: '0.29.1' },
+const MODERN_ENGINES = {
+  '26': { title: 'Docker 26' },
+  '28': { title: 'Docker 28' },
+  '28c': { title: 'Docker 28' },
 } as const;
 export type ModernEngineName = keyof typeof MODERN_ENGINES;
 

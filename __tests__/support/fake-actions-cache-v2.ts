@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { actionsRuntimeToken } from './fake-actions-cache.js';
+import { actionsRuntimeToken, type ActionsCacheRecord } from './fake-actions-cache.js';
 
 /**
  * A fake of GitHub's Actions cache service v2 (what github.com serves; buildx ≥ 0.21 with
@@ -46,20 +46,11 @@ export interface Refusal {
   readonly reason: string;
 }
 
-export interface FakeActionsCacheV2 {
+export interface FakeActionsCacheV2 extends ActionsCacheRecord {
   /** `ACTIONS_RESULTS_URL`, with its trailing slash. */
   readonly resultsUrl: string;
-  /** A token BuildKit accepts (a JWT with the `ac`, `exp` and `nbf` claims; unsigned). */
-  readonly token: string;
-  /** Finalized entries' keys, in finalize order. */
-  committedKeys(): string[];
-  /** Keys whose blob was fetched, one per GET, in order. */
-  downloadedKeys(): string[];
-  /** Requests refused for a wrong or missing token or a missing, tampered or expired signature. */
-  unauthorized(): number;
   /** Every request it refused, and why. */
   refused(): Refusal[];
-  close(): Promise<void>;
 }
 
 const SERVICE = '/twirp/github.actions.results.api.v1.CacheService/';

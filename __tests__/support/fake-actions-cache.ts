@@ -15,18 +15,22 @@ export interface CacheEntry {
   size: number | undefined;
 }
 
-export interface FakeActionsCache {
-  /** `ACTIONS_CACHE_URL`, with its trailing slash. */
-  readonly url: string;
+/** What both fakes of the cache service (v1 here, v2 beside it) let a test see. */
+export interface ActionsCacheRecord {
   /** A token BuildKit accepts (a JWT with the `ac`, `exp` and `nbf` claims; unsigned). */
   readonly token: string;
-  /** Committed entries' keys, in commit order. */
+  /** Committed (v2: finalized) entries' keys, in that order. */
   committedKeys(): string[];
-  /** Keys whose archives were downloaded, in order. */
+  /** Keys whose archives (v2: blobs) were downloaded, one per GET, in order. */
   downloadedKeys(): string[];
-  /** Requests that carried no `Authorization: Bearer <token>`. */
+  /** Requests refused for a missing or wrong token (v2: or signature). */
   unauthorized(): number;
   close(): Promise<void>;
+}
+
+export interface FakeActionsCache extends ActionsCacheRecord {
+  /** `ACTIONS_CACHE_URL`, with its trailing slash. */
+  readonly url: string;
 }
 
 export async function startFakeActionsCache(): Promise<FakeActionsCache> {

@@ -6,8 +6,9 @@ import { buildService } from './build/build.js';
 import { ensureImagePresent } from './build/pull.js';
 import type { BuildResult, BuiltImage, ImageBuilder } from './build/types.js';
 import type { ServiceOutcome } from './compare/types.js';
-import { InputError, errorMessage } from './core/errors.js';
-import { samePlatform } from './core/platforms.js';
+import { errorMessage } from './core/errors.js';
+import { isObject } from './core/json-guards.js';
+import { platformOs, samePlatform } from './core/platforms.js';
 import { countOf } from './core/text.js';
 import { formatBytes } from './core/units.js';
 import type { Inputs } from './inputs.js';
@@ -202,33 +203,36 @@ async function removeRunTag(run: RunContext, reference: string): Promise<void> {
 }
 
 /**
- * Every platform asked for must be one the engine can run (its OS), before minutes go into
- * builds that would all fail with "operating system is not supported". A platform the builder
- * does not list may still build (COPY needs no emulation, RUN does): that is said once.
+ * The services this engine cannot take, each with why: a platform of another OS (`wasi/wasm`,
+ * `windows/amd64` on Linux) whose image would enter a classic image store, which refuses it
+ * ("operating system is not supported") after minutes of building. Each becomes an error of
+ * its own and the others are built. An OCI layout (buildx) or the containerd store holds any
+ * platform, so there the build is tried. A platform the builder does not list may still build
+ * (COPY needs no emulation, RUN does): that is said once.
  */
-export async function assertPlatformsBuildable(
+export async function unbuildablePlatforms(
   services: readonly Service[],
   builder: ImageBuilder | undefined,
-  docker: Docker,
+  docker: EngineQueries,
   log: Log,
-): Promise<void> {
+): Promise<ReadonlyMap<string, string>> {
+  const refused = new Map<string, string>();
   const wanted = services.filter(
     (service): service is Service & { platform: string } => service.platform !== undefined,
   );
-  if (wanted.length === 0) return;
-  const version = await docker.version();
+  if (wanted.length === 0) return refused;
+  const engine = await engineFacts(docker);
   const warned = new Set<string>();
   for (const service of wanted) {
     const { platform } = service;
-    const origin = service.platformOrigin ?? { file: service.definedIn, key: 'platform' };
-    const os = platform.split('/')[0];
-    if (os !== version.Os) {
-      throw new InputError(
-        origin.file,
-        origin.key,
-        platform,
-        `the engine runs ${version.Os}/${version.Arch} and cannot build or run ${os} images`,
-      );
+    const os = platformOs(platform) ?? platform;
+    const intoEngine = service.build === undefined || builder?.exportsOciLayout !== true;
+    if (os !== engine.os && intoEngine && engine.classicStore) {
+      const origin = service.platformOrigin ?? { file: service.definedIn, key: 'platform' };
+      const reason = otherOsReason(service.build !== undefined, platform, os, origin, engine);
+      log.warning(`${service.name}: ${reason}`);
+      refused.set(service.name, reason);
+      continue;
     }
     const buildable = service.build ? builder?.platforms : undefined;
     if (
@@ -237,9 +241,54 @@ export async function assertPlatformsBuildable(
       !warned.has(platform)
     ) {
       warned.add(platform);
-      log.warning(
-        `The builder lists ${buildable.join(', ')}, not ${platform}: a RUN step for ${platform} needs QEMU emulation (docker/setup-qemu-action); COPY and ADD do not.`,
-      );
+      const run =
+        os === engine.os
+          ? `a RUN step for ${platform} needs QEMU emulation (docker/setup-qemu-action); COPY and ADD do not.`
+          : `a RUN step for ${platform} cannot run on this ${engine.os} builder; COPY, ADD and stages FROM --platform=$BUILDPLATFORM work.`;
+      log.warning(`The builder lists ${buildable.join(', ')}, not ${platform}: ${run}`);
     }
   }
+  return refused;
+}
+
+/** What the platform check asks the engine (a Docker client answers it). */
+export interface EngineQueries {
+  version(): Promise<{ readonly Os: string; readonly Arch: string }>;
+  info(): Promise<unknown>;
+}
+
+interface EngineFacts {
+  readonly os: string;
+  readonly platform: string;
+  /** The classic image store takes images of the engine's own OS only; containerd's any. */
+  readonly classicStore: boolean;
+}
+
+async function engineFacts(docker: EngineQueries): Promise<EngineFacts> {
+  const [version, info] = await Promise.all([docker.version(), docker.info()]);
+  const driverStatus = isObject(info) ? info['DriverStatus'] : undefined;
+  const containerdStore =
+    Array.isArray(driverStatus) &&
+    driverStatus.some(
+      (pair) => Array.isArray(pair) && pair.some((part) => part === 'io.containerd.snapshotter.v1'),
+    );
+  return {
+    os: version.Os,
+    platform: `${version.Os}/${version.Arch}`,
+    classicStore: !containerdStore,
+  };
+}
+
+function otherOsReason(
+  built: boolean,
+  platform: string,
+  os: string,
+  origin: { readonly file: string; readonly key: string },
+  engine: EngineFacts,
+): string {
+  const where = `${origin.file}: ${origin.key}`;
+  const engineSays = `this engine (${engine.platform}, classic image store) holds ${engine.os} images only`;
+  return built
+    ? `cannot be built here: its platform ${platform} (${where}) is a ${os} platform, and ${engineSays}; buildx exporting an OCI layout (docker/setup-buildx-action) or the containerd image store can build it`
+    : `cannot be pulled here: its platform ${platform} (${where}) is a ${os} platform, and ${engineSays}; the containerd image store can pull it`;
 }

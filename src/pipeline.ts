@@ -13,12 +13,12 @@ import { createEngineBuilder } from './build/engine.js';
 import type { Exec } from './exec.js';
 import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
-import type { Approval, Verdict } from './compare/types.js';
+import type { Approval, ServiceOutcome, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
 import {
-  assertPlatformsBuildable,
   buildAndMeasureGroup,
   buildGroups,
+  unbuildablePlatforms,
   type Reuse,
 } from './build-and-measure.js';
 import type { FailOn, Metric } from './core/model.js';
@@ -70,7 +70,7 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
   const builder = plan.selected.some((service) => service.build)
     ? await chooseBuilder(inputs, deps)
     : undefined;
-  await assertPlatformsBuildable(plan.selected, builder, deps.docker, log);
+  const unbuildable = await unbuildablePlatforms(plan.selected, builder, deps.docker, log);
 
   const metric = inputs.metric ?? plan.settings.metric ?? 'uncompressed';
   // An update run accepts growth (that is why it runs); budgets and errors still fail it.
@@ -87,10 +87,22 @@ export async function runGate(inputs: Inputs, deps: GateDependencies): Promise<G
     runTagVersion: `run-${randomBytes(6).toString('hex')}`,
     reuse: reuseOf(inputs, deps, { baseline, metric, failOn }),
   };
-  const groups = buildGroups(plan.selected, builder);
-  const outcomes = (
+  const groups = buildGroups(
+    plan.selected.filter((service) => !unbuildable.has(service.name)),
+    builder,
+  );
+  const built = (
     await mapWithConcurrency(groups, inputs.parallel, (group) => buildAndMeasureGroup(group, run))
   ).flat();
+  const builtByName = new Map(built.map((outcome) => [outcome.name, outcome]));
+  const outcomes: ServiceOutcome[] = plan.selected.flatMap((service): ServiceOutcome[] => {
+    const error = unbuildable.get(service.name);
+    if (error !== undefined) {
+      return [{ name: service.name, limits: service.limits, error, stage: 'platform' }];
+    }
+    const outcome = builtByName.get(service.name);
+    return outcome === undefined ? [] : [outcome];
+  });
 
   const verdict = compare({
     outcomes,

@@ -374,6 +374,21 @@ describe('compare: errors', () => {
     });
   });
 
+  it.each<['build' | 'measure' | 'platform', string]>([
+    ['build', 'build failed: E'],
+    ['measure', 'measure failed: E'],
+    // Never tried: the error itself says so.
+    ['platform', 'E'],
+  ])('the reason of a %s error is %j, and it fails the gate', (stage, reason) => {
+    const verdict = run({
+      outcomes: [{ ...failedBuild, error: 'E', stage }, measured('web', base)],
+      baseline: baselineOf({ api: entry(base), web: entry(base) }),
+    });
+    expect(verdict.passed).toBe(false);
+    expect(verdict.services[0]).toMatchObject({ status: 'error', error: 'E', reasons: [reason] });
+    expect(verdict.services[1]?.status).toBe('pass');
+  });
+
   it('keeps an errored service out of both sides of the total', () => {
     const verdict = run({
       outcomes: [failedBuild, measured('web', base + MB)],

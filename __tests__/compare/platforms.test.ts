@@ -4,12 +4,7 @@ import type { ImageBuilder } from '../../src/build/types.js';
 import type { BaselineEntry } from '../../src/baseline/types.js';
 import { compare } from '../../src/compare/compare.js';
 import { mergeShardReports } from '../../src/compare/merge.js';
-import {
-  checkPlatformList,
-  normalPlatform,
-  platformProblem,
-  serviceOfUnit,
-} from '../../src/core/platforms.js';
+import { serviceOfUnit } from '../../src/core/platforms.js';
 import type { Service } from '../../src/services/types.js';
 import { MB, limits, measured, singleLayerImage } from '../support/fixtures.js';
 
@@ -22,18 +17,8 @@ function entryOn(size: number, platform: string): BaselineEntry {
 }
 
 describe('platforms', () => {
-  it('knows the platforms Docker builds, and names what is unknown', () => {
-    expect(platformProblem('linux/arm/v7')).toBeUndefined();
-    expect(platformProblem('windows/amd64')).toBeUndefined();
-    expect(platformProblem('linux/amd65')).toMatch(/architecture "amd65"/);
-    expect(platformProblem('linux')).toMatch(/^is not a platform/);
-    expect(normalPlatform('linux/arm64/v8')).toBe('linux/arm64');
-    expect(checkPlatformList(['linux/amd64', 'linux/arm64', 'linux/amd64/v1'])).toEqual({
-      ok: false,
-      value: 'linux/amd64/v1',
-      index: 2,
-      problem: 'is listed twice (linux/amd64 is the same platform)',
-    });
+  // The grammar and normal spellings: __tests__/core/platforms.test.ts.
+  it('names the service of a per-platform unit', () => {
     expect(serviceOfUnit('api@linux/arm64')).toBe('api');
     expect(serviceOfUnit('api')).toBe('api');
   });

@@ -151,3 +151,49 @@ describe.each(engines)('every platform of a service on $label', (engine) => {
     expect(check.verdict.services.map((service) => service.name)).not.toContain('multi');
   });
 });
+
+/**
+ * docker/awesome-compose's wasmedge projects build `platform: wasi/wasm` next to Linux services.
+ * The classic image store takes images of the engine's OS only, so there that one service is an
+ * error naming its platform; buildx's OCI layout and the containerd store build it.
+ */
+describe.each(engines)('a wasi/wasm service beside a Linux one on $label', (engine) => {
+  test('the Linux service is measured; the wasi one is measured too, or its error names its platform', async () => {
+    const root = await tempDirectory('wasi');
+    const sizes = {
+      app: await writeFixture(path.join(root, 'app'), { 'files/app.bin': 40_000 }),
+      runner: await writeFixture(path.join(root, 'runner'), { 'files/module.wasm': 30_000 }),
+    };
+    for (const name of ['app', 'runner']) {
+      await writeFile(path.join(root, name, 'Dockerfile'), 'FROM scratch\nCOPY files/ /\n');
+    }
+    await writeFile(
+      path.join(root, 'compose.yaml'),
+      [
+        'services:',
+        '  app:',
+        '    build: ./app',
+        '  runner:',
+        '    build: ./runner',
+        '    platform: wasi/wasm',
+        '    runtime: io.containerd.wasmedge.v1',
+        '',
+      ].join('\n'),
+    );
+    const log = new MemoryLog();
+    const run = await runGateOn(engine, root, {}, log);
+    expect(row(run, 'app')).toMatchObject({ status: 'new', current: sizes.app });
+    if (engine.store === 'classic') {
+      const reason =
+        'cannot be built here: its platform wasi/wasm (compose.yaml: services.runner.platform) is a wasi platform, and this engine (linux/amd64, classic image store) holds linux images only; buildx exporting an OCI layout (docker/setup-buildx-action) or the containerd image store can build it';
+      expect(row(run, 'runner')).toMatchObject({ status: 'error', reasons: [reason] });
+      expect(run.verdict.passed).toBe(false);
+      expect(run.verdict.failures).toEqual([`runner: ${reason}`]);
+      expect(log.warnings).toContain(`runner: ${reason}`);
+    } else {
+      expect(row(run, 'runner')).toMatchObject({ status: 'new', current: sizes.runner });
+      expect(row(run, 'runner')?.measurement?.platform).toBe('wasi/wasm');
+      expect(run.verdict.passed).toBe(true);
+    }
+  });
+});

@@ -80,14 +80,30 @@ services:
     });
   });
 
+  it('reads a platform of any OS, as awesome-compose wasmedge projects write it', () => {
+    // docker/awesome-compose wasmedge-kafka-mysql/compose.yml, abridged.
+    const text =
+      'services:\n  server:\n    image: demo-microservice\n    platform: wasi/wasm\n    build:\n      context: .\n';
+    expect(parseOne(text).platforms).toEqual({
+      platforms: ['wasi/wasm'],
+      file: FILE,
+      key: 'services.server.platform',
+    });
+  });
+
   it.each([
     [
       '[linux/arm64, linux/arm64/v8]',
       'services.api.build.platforms[1]',
       'is listed twice (linux/arm64 is the same platform)',
     ],
-    ['[linux/amd64, linux/amd65]', 'services.api.build.platforms[1]', 'the architecture "amd65"'],
-    ['[plan9/amd64]', 'services.api.build.platforms[0]', 'the operating system "plan9"'],
+    [
+      '[linux/amd64, linux/x86_64]',
+      'services.api.build.platforms[1]',
+      'is listed twice (linux/amd64 is the same platform)',
+    ],
+    ['[linux/amd64, a/b/c/d]', 'services.api.build.platforms[1]', 'it has 4 parts'],
+    ['["plan 9/amd64"]', 'services.api.build.platforms[0]', 'the operating system "plan 9"'],
   ])('refuses build.platforms %s, naming the entry', (list, key, problem) => {
     const text = `services:\n  api:\n    build:\n      context: .\n      platforms: ${list}`;
     expect(() => parseOne(text)).toThrow(key);

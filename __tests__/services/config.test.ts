@@ -291,9 +291,10 @@ describe('parseConfigFile', () => {
         ['services.api.platforms[1]', '"linux/amd64"', 'is listed twice'],
       ],
       ['platforms: [linux/amd64, linux/arm]', []],
+      ['platforms: [linux/sparc, wasi/wasm, Linux/x86_64]', []],
       [
-        'platforms: [linux/sparc]',
-        ['services.api.platforms[0]', '"linux/sparc"', 'the architecture "sparc"'],
+        'platforms: [linux/amd64, linux//sparc]',
+        ['services.api.platforms[1]', '"linux//sparc"', 'the architecture is empty'],
       ],
       ['platforms: []', ['services.api.platforms', 'must be a list of platforms']],
       ['platforms: linux/amd64', ['services.api.platforms', 'must be a list of platforms']],

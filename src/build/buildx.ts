@@ -93,6 +93,7 @@ export async function detectBuildx(
     platforms: builderInfo?.platforms.length ? builderInfo.platforms : undefined,
     // `--load` of several platforms needs the containerd store; an OCI layout holds them all.
     buildsPlatformsTogether: measureFrom === 'oci',
+    exportsOciLayout: measureFrom === 'oci',
     async build(job: BuildJob) {
       const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-buildx-'));
       // Outlives this call: the pipeline measures it, then deletes it.

@@ -98,5 +98,7 @@ export interface ImageBuilder {
   readonly platforms?: readonly string[] | undefined;
   /** True when one build can make several platforms (buildx exporting an OCI layout). */
   readonly buildsPlatformsTogether?: boolean | undefined;
+  /** True when images go to an OCI layout, never into the engine's store (which may refuse them). */
+  readonly exportsOciLayout?: boolean | undefined;
   build(job: BuildJob): Promise<BuildOutcome>;
 }

@@ -228,11 +228,12 @@ function evaluateError(
   name: string,
   limits: Limits,
   error: string,
-  stage: 'build' | 'measure',
+  stage: 'build' | 'measure' | 'platform',
   entry: BaselineEntry | undefined,
   metric: Metric,
 ): ServiceFindings {
-  const reason = `${stage} failed: ${error}`;
+  // A platform error already says it was not built, and why.
+  const reason = stage === 'platform' ? error : `${stage} failed: ${error}`;
   return unmeasuredService({
     name,
     status: 'error',

@@ -22,7 +22,8 @@ export type ServiceOutcome =
       readonly name: string;
       readonly limits: Limits;
       readonly error: string;
-      readonly stage: 'build' | 'measure';
+      /** `platform`: not tried, as the engine cannot take the service's platform. */
+      readonly stage: 'build' | 'measure' | 'platform';
       /** The service's Dockerfile relative to the repository root, for annotations. */
       readonly dockerfile?: string | undefined;
       readonly build?: BuildInfo | undefined;

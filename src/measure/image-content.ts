@@ -12,6 +12,7 @@ import {
   type LayerStats,
 } from './blob.js';
 import { analyseLayers } from './deep-analysis.js';
+import { platformMatches } from '../core/platforms.js';
 import { diffIdsOf, layerInstructions, platformOf } from './history.js';
 import {
   ImageFormatError,
@@ -19,7 +20,6 @@ import {
   locateFromOciIndex,
   lookupJson,
   normaliseEntryPath,
-  platformMatches,
   type BlobLookup,
 } from './image-index.js';
 

@@ -8,6 +8,7 @@ import {
   stringMember,
   type JsonObject,
 } from '../core/json-guards.js';
+import { platformMatches } from '../core/platforms.js';
 import type { BlobContent } from './blob.js';
 import { diffIdsOf, layerInstructions, platformOf } from './history.js';
 import type { MeasureOptions } from './image-content.js';
@@ -174,18 +175,6 @@ async function firstPresent(
     if (digest && (await lookup(blobPath(digest)))?.kind === 'json') return descriptor;
   }
   return candidates[0];
-}
-
-/** `linux/arm64` matches `linux/arm64/v8`: a variant is only compared when both name one. */
-export function platformMatches(available: string | undefined, wanted: string): boolean {
-  if (!available) return false;
-  const [os, architecture, variant] = available.split('/');
-  const [wantedOs, wantedArchitecture, wantedVariant] = wanted.split('/');
-  return (
-    os === wantedOs &&
-    architecture === wantedArchitecture &&
-    (variant === undefined || wantedVariant === undefined || variant === wantedVariant)
-  );
 }
 
 function isAttestation(descriptor: JsonObject): boolean {

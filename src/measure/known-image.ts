@@ -1,7 +1,7 @@
 import type { LayerShape } from '../core/model.js';
 import type { ImageIdentity, MeasureOptions } from './image-content.js';
 import { countBaseLayers } from './image-content.js';
-import { platformMatches } from './image-index.js';
+import { platformMatches } from '../core/platforms.js';
 import type { ImageMeasurement, LayerMeasurement } from './types.js';
 
 /**

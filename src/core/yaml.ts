@@ -1,4 +1,4 @@
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { InputError, errorMessage } from './errors.js';
 import { MAX_NESTING, scanBrackets } from './input-limits.js';
 import { childIndex, childKey, isMapping, type Mapping } from './document.js';
@@ -9,7 +9,8 @@ import { childIndex, childKey, isMapping, type Mapping } from './document.js';
  * Numbers and booleans keep their source text (`3.10` stays "3.10", not 3.1): every value we
  * read is a path, a size or a build arg, and Docker reads build args as text. Duplicate keys are
  * errors (the last one would otherwise win silently). `<<` merge keys work, as compose files
- * often use them.
+ * often use them; an alias inside the node its anchor names (`&a { B: *a }`) is an error, as its
+ * value would never end.
  */
 export function parseYaml(text: string, file: string): unknown {
   const lines = text.split(/\r?\n/);
@@ -51,7 +52,7 @@ export function parseYaml(text: string, file: string): unknown {
         : (syntaxError.message.split('\n')[0] ?? syntaxError.message);
     throw new InputError(file, `line ${line}`, lineText(line), `invalid YAML: ${problem}`);
   }
-  rejectDuplicateKeys(document.contents, '', file, lineCounter, 0);
+  checkNodes(document.contents, '', { file, lineCounter, anchors: new Map() }, []);
   visit(document, {
     Scalar(_key, node) {
       if (
@@ -84,16 +85,43 @@ function withoutPrototypes(value: unknown): unknown {
   return result;
 }
 
-function rejectDuplicateKeys(
+interface NodeCheck {
+  readonly file: string;
+  readonly lineCounter: LineCounter;
+  /** The nodes anchors name so far, in document order: an alias means the latest before it. */
+  readonly anchors: Map<string, unknown>;
+}
+
+/**
+ * Walks the syntax tree once, in document order: a key written twice, a key that is not plain
+ * text, nesting deeper than MAX_NESTING, and an alias that names a node it is inside (`&a` on a
+ * mapping holding `*a`, directly or through other anchors), which would make the value endless.
+ * Aliases are not followed: an alias can only name a node that starts before it, so a cycle
+ * always runs through a node that contains the alias, which `ancestors` holds.
+ */
+function checkNodes(
   node: unknown,
   keyPath: string,
-  file: string,
-  lineCounter: LineCounter,
-  depth: number,
+  check: NodeCheck,
+  ancestors: readonly unknown[],
 ): void {
+  const { file, lineCounter, anchors } = check;
   const lineOf = (item: unknown): number =>
     isNode(item) && item.range ? lineCounter.linePos(item.range[0]).line : 0;
-  if ((isMap(node) || isSeq(node)) && depth > MAX_NESTING) {
+  if (isAlias(node)) {
+    const target = anchors.get(node.source);
+    if (target !== undefined && ancestors.includes(target)) {
+      throw new InputError(
+        file,
+        keyPath,
+        `*${node.source}`,
+        `is an alias of &${node.source} (line ${lineOf(target)}), which contains it, so its value would never end; write the values out, or anchor a part without the alias`,
+      );
+    }
+    return;
+  }
+  if (isNode(node) && node.anchor !== undefined) anchors.set(node.anchor, node);
+  if ((isMap(node) || isSeq(node)) && ancestors.length > MAX_NESTING) {
     throw new InputError(
       file,
       `line ${lineOf(node)}`,
@@ -101,6 +129,7 @@ function rejectDuplicateKeys(
       `nests more than ${MAX_NESTING} levels deep`,
     );
   }
+  const inside = [...ancestors, node];
   if (isMap(node)) {
     const lineByKey = new Map<string, number>();
     for (const pair of node.items) {
@@ -113,7 +142,10 @@ function rejectDuplicateKeys(
           'a key must be plain text, not a list or a mapping',
         );
       }
-      const key = String(pair.key.value);
+      if (pair.key.anchor !== undefined) anchors.set(pair.key.anchor, pair.key);
+      // A merge key's value is a symbol: the path says `<<`, as the file does.
+      const { value } = pair.key;
+      const key = typeof value === 'symbol' ? (value.description ?? '<<') : String(value);
       const path = childKey(keyPath, key);
       const firstLine = lineByKey.get(key);
       if (firstLine !== undefined) {
@@ -125,11 +157,11 @@ function rejectDuplicateKeys(
         );
       }
       lineByKey.set(key, line);
-      rejectDuplicateKeys(pair.value, path, file, lineCounter, depth + 1);
+      checkNodes(pair.value, path, check, inside);
     }
   } else if (isSeq(node)) {
     node.items.forEach((item, index) => {
-      rejectDuplicateKeys(item, childIndex(keyPath, index), file, lineCounter, depth + 1);
+      checkNodes(item, childIndex(keyPath, index), check, inside);
     });
   }
 }

@@ -203,7 +203,15 @@ const CASES: Case[] = [
     name: '13. DOCKER_HOST garbage names its value',
     files: VALID,
     env: { DOCKER_HOST: 'garbage' },
-    parts: ['DOCKER_HOST="garbage"', 'not an engine address'],
+    parts: ['Error: DOCKER_HOST "garbage" is not a Docker engine address', 'unix:///'],
+  },
+  {
+    // dockerode throws for this one itself, naming neither the variable nor the value.
+    name: '13. DOCKER_HOST that is no URL names its value',
+    files: VALID,
+    env: { DOCKER_HOST: 'bi not a url' },
+    parts: ['Error: DOCKER_HOST "bi not a url" is not a Docker engine address', 'tcp://host:2376'],
+    never: 'should be something like',
   },
 ];
 

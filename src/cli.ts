@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { INPUT_SOURCE } from './core/errors.js';
 import { parseArgs } from 'node:util';
-import Docker from 'dockerode';
+import { dockerClient } from './engine-address.js';
 import { execCommand } from './exec.js';
 import { exitOnStopSignals } from './stop-signals.js';
 import { errorMessage, InputError } from './core/errors.js';
@@ -181,7 +181,12 @@ export async function main(argv: readonly string[]): Promise<number> {
             })),
             baselineWritten: undefined,
           }
-        : await runGate(inputs, { docker: new Docker(), exec: execCommand, log, env: process.env });
+        : await runGate(inputs, {
+            docker: dockerClient(process.env),
+            exec: execCommand,
+            log,
+            env: process.env,
+          });
     const report = buildJsonReport(verdict, {
       generatedAt: new Date().toISOString(),
       mode: inputs.mode,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
-import Docker from 'dockerode';
+import { dockerClient } from './engine-address.js';
 import { execCommand } from './exec.js';
 import type { Verdict } from './compare/types.js';
 import { errorMessage } from './core/errors.js';
@@ -160,7 +160,7 @@ async function decide(inputs: Inputs, event: EventContext): Promise<Outcome> {
     return { verdict: merged.verdict, reportedPullRequests: merged.pullRequests };
   }
   const result = await runGate(inputs, {
-    docker: new Docker(),
+    docker: dockerClient(process.env),
     exec: execCommand,
     log: actionsLog,
     env: process.env,

@@ -15,6 +15,7 @@ import type { ImageBuilder } from './build/types.js';
 import { compare } from './compare/compare.js';
 import type { Approval, ServiceOutcome, Verdict } from './compare/types.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { dockerHostProblem, engineWhere } from './engine-address.js';
 import {
   buildAndMeasureGroup,
   buildGroups,
@@ -277,27 +278,17 @@ async function assertWorkingDirectory(directory: string): Promise<void> {
 }
 
 async function assertEngineReachable(docker: Docker, env: Environment): Promise<void> {
-  const host = env['DOCKER_HOST'];
-  const where =
-    host === undefined || host === ''
-      ? 'the Docker engine at /var/run/docker.sock (DOCKER_HOST is not set)'
-      : `the Docker engine at DOCKER_HOST=${JSON.stringify(host)}`;
-  if (host !== undefined && host !== '' && !DOCKER_HOST_SCHEME.test(host)) {
-    throw new Error(
-      `Cannot reach ${where}: it is not an engine address (unix:///path, tcp://host:port, ssh://user@host or npipe:////./pipe/name). Fix DOCKER_HOST, or unset it to use /var/run/docker.sock.`,
-    );
-  }
+  const problem = dockerHostProblem(env);
+  if (problem !== undefined) throw new Error(problem);
   try {
     await docker.ping();
   } catch (error) {
     throw new Error(
-      `Cannot reach ${where}: ${errorMessage(error)}. Start Docker, or point DOCKER_HOST at a running engine.`,
+      `Cannot reach ${engineWhere(env)}: ${errorMessage(error)}. Start Docker, or point DOCKER_HOST at a running engine.`,
       { cause: error },
     );
   }
 }
-
-const DOCKER_HOST_SCHEME = /^(unix|tcp|http|https|ssh|npipe):\/\/./;
 
 /**
  * Layer sizes the baseline remembers, by diffID: compressed ones are never estimated again, and

@@ -38,7 +38,7 @@ const CASES: Case[] = [
     name: '1. report-file is the baseline',
     files: { ...VALID, [BASELINE]: `{"version": 1, "services": {}}\n` },
     args: ['--report-file', BASELINE],
-    parts: ['--report-file', 'is the baseline', 'image-size-baseline.json'],
+    parts: ['--report-file', 'is the baseline .github/image-size-baseline.json;'],
   },
   {
     name: '1. report-file is the config',
@@ -158,6 +158,17 @@ const CASES: Case[] = [
       [CONFIG]: 'services:\n  api:\n    context: svc\n    platform: linux//arm64\n',
     },
     parts: ['services.api.platform', 'is not a platform', '"linux//arm64"'],
+  },
+  {
+    name: '16. a missing --compose-file names the file looked for, and the flag once',
+    files: { 'svc/Dockerfile': DOCKERFILE, 'svc/x': 'x' },
+    args: ['--compose-file', 'deploy/compose.prod.yml'],
+    parts: [
+      'Bad input: command line: --compose-file: compose file not found: looked for /',
+      '/deploy/compose.prod.yml (got "/',
+      '/deploy/compose.prod.yml")',
+    ],
+    never: 'compose-file: compose-file',
   },
   {
     name: '14. --config /dev/zero',

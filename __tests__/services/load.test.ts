@@ -106,7 +106,9 @@ describe('loadServices', () => {
   it('explains that neither a config nor a compose file was found', async () => {
     await expectInputErrorAsync(
       () => load(),
-      ['input config', CONFIG_PATH, 'no config file and no compose file', ...COMPOSE_FILE_NAMES],
+      [
+        `workflow inputs: config: no config file and no compose file: looked for ${CONFIG_PATH}, ${COMPOSE_FILE_NAMES.join(', ')} in `,
+      ],
     );
   });
 
@@ -115,7 +117,9 @@ describe('loadServices', () => {
     await expect(load()).resolves.toBeDefined();
     await expectInputErrorAsync(
       () => load({ configPath: 'ci/sizes.yml', configExplicit: true }),
-      ['input config', '"ci/sizes.yml"', 'not found'],
+      [
+        `workflow inputs: config: config file not found: looked for ${path.join(root, 'ci/sizes.yml')} (got "ci/sizes.yml")`,
+      ],
     );
   });
 
@@ -124,18 +128,24 @@ describe('loadServices', () => {
       'the compose-file input',
       { composeFiles: ['missing.yml'] },
       {},
-      ['input compose-file', '"missing.yml"', 'not found'],
+      'workflow inputs: compose-file: compose file not found',
     ],
     [
       'the config',
       {},
       { [CONFIG_PATH]: 'compose: missing.yml' },
-      [CONFIG_PATH, 'compose', '"missing.yml"', 'not found'],
+      `${CONFIG_PATH}: compose: compose file not found`,
     ],
-  ])('rejects a missing compose file named by %s', async (_, options, files, parts) => {
-    await writeFiles(files);
-    await expectInputErrorAsync(() => load(options), parts);
-  });
+  ])(
+    'rejects a missing compose file named by %s, naming the file',
+    async (_, options, files, start) => {
+      await writeFiles(files);
+      await expectInputErrorAsync(
+        () => load(options),
+        [`${start}: looked for ${path.join(root, 'missing.yml')} (got "missing.yml")`],
+      );
+    },
+  );
 
   it.each([
     [

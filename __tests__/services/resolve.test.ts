@@ -392,7 +392,10 @@ services:
   it('rejects a pattern that matches nothing, listing the services', () => {
     expectInputError(
       () => resolve({ compose, filter: ['api', 'wrker-*'] }),
-      ['input services', '"wrker-*"', 'matches no service', 'api, api-admin, worker-email'],
+      [
+        'workflow inputs: services: matches no service; the services are api, api-admin, worker-email',
+        '(got "wrker-*")',
+      ],
     );
   });
 });

@@ -16,7 +16,10 @@ export class InputError extends Error {
   }
 }
 
-/** A value as the error shows it: JSON, at most 80 characters, control characters escaped. */
+/**
+ * A value as the error shows it: JSON, at most 80 characters (cut in the middle), control
+ * characters escaped.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   let text: string;
@@ -31,7 +34,7 @@ export function describeValue(value: unknown): string {
 
 /**
  * Text from a file or the environment made safe for a terminal and a log line: control
- * characters (ESC, NUL, newlines…) shown as escapes, and long text cut with `…`.
+ * characters (ESC, NUL, newlines…) shown as escapes, and long text cut in the middle with `…`.
  */
 export function printable(text: string, maxLength: number): string {
   // eslint-disable-next-line no-control-regex
@@ -46,9 +49,16 @@ export function printable(text: string, maxLength: number): string {
   return clip(escaped, maxLength);
 }
 
+/**
+ * Long text cut in the middle, keeping its start and its end: the end of a path is its file
+ * name, and the end of a quoted value shows where it stops.
+ */
 function clip(text: string, maxLength: number): string {
   const characters = Array.from(text);
-  return characters.length > maxLength ? `${characters.slice(0, maxLength - 1).join('')}…` : text;
+  if (characters.length <= maxLength) return text;
+  const kept = maxLength - 1;
+  const head = Math.ceil(kept / 2);
+  return `${characters.slice(0, head).join('')}…${characters.slice(characters.length - (kept - head)).join('')}`;
 }
 
 export function errorMessage(error: unknown): string {

@@ -24,8 +24,11 @@ export async function assertReportPathIsSafe(inputs: Inputs, exec: Exec): Promis
     ).map((file): [string, string] => [file, 'a compose file']),
   ];
   for (const [file, what] of protectedFiles) {
-    if ((await resolved(file)) === report)
-      refuse(inputs.reportPath, `is ${what}; the report would replace it`);
+    if ((await resolved(file)) === report) {
+      // Named apart from the value: a link, or `../` in it, hides which file it reaches.
+      const shown = shownPath(inputs.workingDirectory, file);
+      refuse(inputs.reportPath, `is ${what} ${shown}; the report would replace it`);
+    }
   }
   const tracked = await exec('git', [
     '-C',
@@ -38,6 +41,14 @@ export async function assertReportPathIsSafe(inputs: Inputs, exec: Exec): Promis
   if (tracked.exitCode === 0) {
     refuse(inputs.reportPath, 'is a file git tracks; the report would replace it');
   }
+}
+
+/** A path relative to the repository when it is inside it, else absolute. */
+function shownPath(workingDirectory: string, file: string): string {
+  const relative = path.relative(path.resolve(workingDirectory), path.resolve(file));
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative)
+    ? path.resolve(file)
+    : relative.split(path.sep).join('/');
 }
 
 function refuse(value: string, problem: string): never {

@@ -1,4 +1,4 @@
-import { isNotFound } from '../core/errors.js';
+import { INPUT_SOURCE, isNotFound } from '../core/errors.js';
 import type { Environment } from '../core/model.js';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -44,7 +44,7 @@ export async function loadServices(options: LoadServicesOptions): Promise<Servic
   const compose = await readCompose(workingDirectory, config, options);
   if (config === undefined && compose === undefined) {
     throw new InputError(
-      'input config',
+      INPUT_SOURCE,
       'config',
       options.configPath,
       `no config file and no compose file: looked for ${options.configPath}, ${COMPOSE_FILE_NAMES.join(', ')} in ${workingDirectory}; add ${options.configPath} or set the \`compose-file\` input`,
@@ -73,18 +73,15 @@ async function readConfig(
   workingDirectory: string,
   options: LoadServicesOptions,
 ): Promise<ConfigFile | undefined> {
-  const text = await readIfExists(
-    path.resolve(workingDirectory, options.configPath),
-    'input config',
-    'config',
-  );
+  const absolute = path.resolve(workingDirectory, options.configPath);
+  const text = await readIfExists(absolute, INPUT_SOURCE, 'config');
   if (text === undefined) {
     if (!options.configExplicit) return undefined;
     throw new InputError(
-      'input config',
+      INPUT_SOURCE,
       'config',
       options.configPath,
-      `file not found in ${workingDirectory}`,
+      `config file not found: looked for ${absolute}`,
     );
   }
   return parseConfigFile(text, options.configPath);
@@ -101,9 +98,10 @@ async function readCompose(
 
   const parsed = [];
   for (const { file, source, key } of files) {
-    const text = await readIfExists(path.resolve(workingDirectory, file), source, key);
+    const absolute = path.resolve(workingDirectory, file);
+    const text = await readIfExists(absolute, source, key);
     if (text === undefined) {
-      throw new InputError(source, key, file, `compose file not found in ${workingDirectory}`);
+      throw new InputError(source, key, file, `compose file not found: looked for ${absolute}`);
     }
     parsed.push(parseComposeFile(text, file, options.env));
   }
@@ -128,7 +126,7 @@ function namedComposeFiles(
 ): NamedComposeFile[] | undefined {
   const fromInput = options.composeFiles?.filter((file) => file.trim() !== '') ?? [];
   if (fromInput.length > 0) {
-    return fromInput.map((file) => ({ file, source: 'input compose-file', key: 'compose-file' }));
+    return fromInput.map((file) => ({ file, source: INPUT_SOURCE, key: 'compose-file' }));
   }
   return config?.compose?.map((file) => ({ file, source: config.file, key: 'compose' }));
 }

@@ -2,7 +2,7 @@ import { compareCodeUnits } from '../core/text.js';
 import { childKey } from '../core/document.js';
 import path from 'node:path';
 import { minimatch } from 'minimatch';
-import { InputError } from '../core/errors.js';
+import { INPUT_SOURCE, InputError } from '../core/errors.js';
 import type { ComposePath, ComposeService } from './compose.js';
 import type { ConfigFile, ConfigService } from './config.js';
 import { platformUnitName, type PlatformList } from '../core/platforms.js';
@@ -289,7 +289,7 @@ function selectServices(all: readonly Service[], filter: readonly string[]): rea
       const listed = names.slice(0, LISTED_NAMES).join(', ');
       const more = names.length > LISTED_NAMES ? ` and ${names.length - LISTED_NAMES} more` : '';
       throw new InputError(
-        'input services',
+        INPUT_SOURCE,
         'services',
         pattern,
         `matches no service; the services are ${listed}${more}`,

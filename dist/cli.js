@@ -8,9 +8,9 @@ const __dirname = __isgDirname(__filename);
 import {
   INPUT_SOURCE,
   InputError,
-  __toESM,
   assertReportPathIsSafe,
   buildJsonReport,
+  dockerClient,
   errorMessage,
   execCommand,
   exitOnStopSignals,
@@ -25,13 +25,11 @@ import {
   renderTerminalReasons,
   renderTerminalTable,
   repositoryServices,
-  require_docker,
   runGate,
   writeJsonReport
-} from "./chunk-MZYAVVJM.js";
+} from "./chunk-VAT4UKGH.js";
 
 // src/cli.ts
-var import_dockerode = __toESM(require_docker(), 1);
 import { parseArgs } from "node:util";
 var USAGE = `Usage: image-size-gate <check|update|report|plan> [options]
 
@@ -185,7 +183,12 @@ ${USAGE}`
         failOn: inputs.failOn
       }),
       baselineWritten: void 0
-    } : await runGate(inputs, { docker: new import_dockerode.default(), exec: execCommand, log, env: process.env });
+    } : await runGate(inputs, {
+      docker: dockerClient(process.env),
+      exec: execCommand,
+      log,
+      env: process.env
+    });
     const report = buildJsonReport(verdict, {
       generatedAt: (/* @__PURE__ */ new Date()).toISOString(),
       mode: inputs.mode

@@ -15,6 +15,7 @@ import {
   byAttention,
   changeText,
   compareCodeUnits,
+  dockerClient,
   dockerfileInstructions,
   errorMessage,
   escapeMarkdown,
@@ -37,13 +38,12 @@ import {
   renderTableNotes,
   renderTrendChart,
   repositoryServices,
-  require_docker,
   runGate,
   shortInstruction,
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-MZYAVVJM.js";
+} from "./chunk-VAT4UKGH.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -21747,7 +21747,6 @@ function endGroup() {
 // src/main.ts
 import { readFileSync as readFileSync3 } from "node:fs";
 import path from "node:path";
-var import_dockerode = __toESM(require_docker(), 1);
 
 // src/report/annotations.ts
 function buildAnnotations(verdict, readDockerfile) {
@@ -27224,7 +27223,7 @@ async function decide(inputs, event) {
     return { verdict: merged.verdict, reportedPullRequests: merged.pullRequests };
   }
   const result = await runGate(inputs, {
-    docker: new import_dockerode.default(),
+    docker: dockerClient(process.env),
     exec: execCommand,
     log: actionsLog,
     env: process.env,

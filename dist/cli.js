@@ -27,7 +27,7 @@ import {
   repositoryServices,
   runGate,
   writeJsonReport
-} from "./chunk-VAT4UKGH.js";
+} from "./chunk-IRNCUK6G.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

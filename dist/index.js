@@ -43,7 +43,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-VAT4UKGH.js";
+} from "./chunk-IRNCUK6G.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

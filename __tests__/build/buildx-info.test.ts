@@ -1,8 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import {
   assessGhaCache,
+  buildkitOfDockerEngine,
+  ghaSetupFailureIn,
   parseBuildxInspect,
   parseBuildxVersion,
+  parseEngineFacts,
   type BuildxBuilderInfo,
   type GhaCacheCapabilityInput,
 } from '../../src/build/buildx-info.js';
@@ -184,6 +187,7 @@ const CURRENT: GhaCacheCapabilityInput = {
   buildxVersion: '0.21.1',
   buildkitVersion: 'v0.20.2',
   driver: 'docker-container',
+  engineVersion: '28.5.2',
   containerdStore: false,
 };
 
@@ -192,8 +196,20 @@ const DEBIAN_26: Partial<GhaCacheCapabilityInput> = {
   buildxVersion: '0.13.1',
   buildkitVersion: 'v0.0.0+unknown',
   driver: 'docker',
+  engineVersion: '26.1.5+dfsg1',
   containerdStore: true,
 };
+
+/** Debian sid's Docker 28.5 with buildx 0.29.1 on the containerd store (engine 28c). */
+const DEBIAN_28: Partial<GhaCacheCapabilityInput> = {
+  buildxVersion: '0.29.1',
+  buildkitVersion: 'v0.0.0+unknown',
+  driver: 'docker',
+  engineVersion: '28.5.2+dfsg4',
+  containerdStore: true,
+};
+const OLD_ENGINE_BUILDKIT = (engine: string) =>
+  `The \`docker\` driver runs the BuildKit of Docker Engine ${engine}, older than 0.20.0, the first release that speaks ${V2}: ${SETUP_HINT}, or update the engine to Docker 28 or newer.`;
 
 describe('assessGhaCache: cache protocol × buildx × BuildKit × driver and store', () => {
   test.each<[string, Partial<GhaCacheCapabilityInput>, boolean, string[], string[]]>([
@@ -246,11 +262,53 @@ describe('assessGhaCache: cache protocol × buildx × BuildKit × driver and sto
       [UNKNOWN_BUILDX(), UNKNOWN_BUILDKIT(), UNKNOWN_DRIVER],
     ],
     [
-      'v2: Debian 26.1 — buildx too old; its BuildKit v0.0.0+unknown is unknown, not old',
+      'v2: Debian 26.1 — buildx too old, and Docker 26 carries a BuildKit before 0.20',
       DEBIAN_26,
       false,
-      [OLD_BUILDX('0.13.1')],
+      [OLD_BUILDX('0.13.1'), OLD_ENGINE_BUILDKIT('26.1.5+dfsg1')],
+      [],
+    ],
+    [
+      'v2: Debian 28.5 on the containerd store — BuildKit v0.0.0+unknown, but Docker 28 carries 0.20 or newer',
+      DEBIAN_28,
+      true,
+      [],
+      [],
+    ],
+    [
+      'v2: Debian 28.5 on the classic store — only the store stands in the way',
+      { ...DEBIAN_28, containerdStore: false },
+      false,
+      [DOCKER_DRIVER_CLASSIC],
+      [],
+    ],
+    [
+      'v2: Docker 27 with a current buildx, containerd store — the engine BuildKit is too old',
+      { ...DEBIAN_28, engineVersion: '27.5.1' },
+      false,
+      [OLD_ENGINE_BUILDKIT('27.5.1')],
+      [],
+    ],
+    [
+      'v2: the engine version says nothing about a docker-container builder',
+      { buildkitVersion: 'v0.0.0+unknown', engineVersion: '27.5.1' },
+      true,
+      [],
       [UNKNOWN_BUILDKIT('0.20.0', V2, DISTRIBUTION_BUILDKIT)],
+    ],
+    [
+      'v2: docker driver, unknown BuildKit, engine version not reported',
+      { ...DEBIAN_28, engineVersion: undefined },
+      true,
+      [],
+      [UNKNOWN_BUILDKIT('0.20.0', V2, DISTRIBUTION_BUILDKIT)],
+    ],
+    [
+      'v1: Debian 28.5 with buildx 0.29 — nothing to verify',
+      { ...DEBIAN_28, serviceVersion: 1 },
+      true,
+      [],
+      [],
     ],
     ['v2: kubernetes driver', { driver: 'kubernetes' }, true, [], []],
     ['v2: remote driver', { driver: 'remote' }, true, [], []],
@@ -291,12 +349,110 @@ describe('assessGhaCache: cache protocol × buildx × BuildKit × driver and sto
     ],
     [
       'v1: the engine version where BuildKit belongs (old docker driver) is unknown, not old',
-      { serviceVersion: 1, buildkitVersion: undefined, driver: 'docker', containerdStore: true },
+      {
+        serviceVersion: 1,
+        buildkitVersion: undefined,
+        driver: 'docker',
+        engineVersion: '24.0.7',
+        containerdStore: true,
+      },
       true,
       [],
       [UNKNOWN_BUILDKIT('0.9.0', V1)],
     ],
   ])('%s', (_description, overrides, ok, reasons, unverified) => {
-    expect(assessGhaCache({ ...CURRENT, ...overrides })).toEqual({ ok, reasons, unverified });
+    const capability = assessGhaCache({ ...CURRENT, ...overrides });
+    expect({
+      ok: capability.ok,
+      reasons: capability.reasons,
+      unverified: capability.unverified,
+    }).toEqual({ ok, reasons, unverified });
+    // The cache column's short note is there exactly when the cache is off.
+    expect(capability.offNote === undefined).toBe(ok);
+  });
+
+  test.each<[string, Partial<GhaCacheCapabilityInput>, string]>([
+    [
+      'classic store',
+      { ...DEBIAN_28, containerdStore: false },
+      'off: the docker driver cannot export cache on the classic image store',
+    ],
+    ['old buildx first', DEBIAN_26, "off: buildx 0.13.1 predates GitHub's cache service v2"],
+    [
+      'old engine BuildKit',
+      { ...DEBIAN_28, engineVersion: '27.5.1' },
+      "off: the BuildKit of Docker 27.5.1 predates GitHub's cache service v2",
+    ],
+    [
+      'old BuildKit',
+      { buildkitVersion: 'v0.19.4' },
+      "off: BuildKit 0.19.4 predates GitHub's cache service v2",
+    ],
+  ])('the cache column names the first reason: %s', (_description, overrides, note) => {
+    expect(assessGhaCache({ ...CURRENT, ...overrides }).offNote).toBe(note);
+  });
+});
+
+describe('parseEngineFacts (docker info with ENGINE_FACTS_FORMAT, as the test engines print it)', () => {
+  test.each([
+    [
+      'Docker 28.5 on the containerd store',
+      '28.5.2+dfsg4\t[["driver-type","io.containerd.snapshotter.v1"]]\n',
+      { containerdStore: true, serverVersion: '28.5.2+dfsg4' },
+    ],
+    [
+      'Docker 20.10 on overlay2',
+      '20.10.24+dfsg1\t[["Backing Filesystem","extfs"],["Supports d_type","true"]]\n',
+      { containerdStore: false, serverVersion: '20.10.24+dfsg1' },
+    ],
+    ['nothing printed', '', { containerdStore: false, serverVersion: undefined }],
+    ['no version', '\tnull', { containerdStore: false, serverVersion: undefined }],
+  ])('%s', (_description, stdout, expected) => {
+    expect(parseEngineFacts(stdout)).toEqual(expected);
+  });
+});
+
+describe('buildkitOfDockerEngine', () => {
+  test.each([
+    ['28.0.0', { atLeast: '0.20.0' }],
+    ['28.5.2+dfsg4', { atLeast: '0.20.0' }],
+    ['29.1.0', { atLeast: '0.20.0' }],
+    ['27.5.1', { below: '0.20.0' }],
+    ['26.1.5+dfsg1', { below: '0.20.0' }],
+    ['20.10.24+dfsg1', { below: '0.20.0' }],
+    // A BuildKit version, or none: not an engine's.
+    ['v0.20.2', undefined],
+    ['v0.0.0+unknown', undefined],
+    [undefined, undefined],
+  ])('%s', (engine, expected) => {
+    expect(buildkitOfDockerEngine(engine)).toEqual(expected);
+  });
+});
+
+describe('ghaSetupFailureIn: the build errors that the gha cache caused before anything was built', () => {
+  test.each([
+    [
+      'a runner token that is no JWT (buildx 0.29, Docker 28, as measured)',
+      'failed to build: failed to solve: failed to configure gha cache exporter: token is malformed: token contains an invalid number of segments',
+      'failed to configure gha cache exporter: token is malformed: token contains an invalid number of segments',
+    ],
+    [
+      'the importer',
+      'ERROR: failed to solve: failed to configure gha cache importer: invalid url',
+      'failed to configure gha cache importer: invalid url',
+    ],
+    [
+      'a BuildKit without the gha backend',
+      'ERROR: failed to solve: unknown cache exporter: "gha"',
+      'unknown cache exporter: "gha"',
+    ],
+    ['another cache backend', 'failed to configure registry cache exporter: denied', undefined],
+    [
+      'a failing RUN step',
+      'process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
+      undefined,
+    ],
+  ])('%s', (_description, errorLine, expected) => {
+    expect(ghaSetupFailureIn(errorLine)).toBe(expected);
   });
 });

@@ -72,7 +72,7 @@ export async function buildService(
     const info: BuildInfo = {
       method: builder.method,
       seconds: elapsed(started),
-      cache: builder.cache,
+      cache: outcome.cache ?? builder.cache,
       steps: outcome.steps,
     };
     log.info(`✔ ${shownName}: built in ${seconds(started)}${describeSteps(info)}`);

@@ -101,12 +101,37 @@ function oldest(versions: readonly string[]): string | undefined {
   return result;
 }
 
+/** What `docker info` says about the engine that matters to buildx. */
+export interface EngineFacts {
+  /** The containerd image store (DriverStatus driver-type io.containerd.snapshotter.v1). */
+  readonly containerdStore: boolean;
+  /** ServerVersion (`28.5.2`, `28.5.2+dfsg4`); undefined when not reported. */
+  readonly serverVersion: string | undefined;
+}
+
+/** The `docker info --format` template that parseEngineFacts reads: version, tab, store. */
+export const ENGINE_FACTS_FORMAT = '{{.ServerVersion}}\t{{json .DriverStatus}}';
+
+export function parseEngineFacts(stdout: string): EngineFacts {
+  const [version = '', driverStatus = ''] = stdout.replace(/\s+$/, '').split('\t');
+  return {
+    containerdStore: driverStatus.includes('io.containerd.snapshotter'),
+    serverVersion: version.trim() === '' ? undefined : version.trim(),
+  };
+}
+
 export interface GhaCacheCapabilityInput {
   /** The protocol the runner's environment names (ACTIONS_CACHE_SERVICE_V2). */
   readonly serviceVersion: 1 | 2;
   readonly buildxVersion: string | undefined;
   readonly buildkitVersion: string | undefined;
   readonly driver: string | undefined;
+  /**
+   * The Docker Engine's version (`docker info` ServerVersion). The `docker` driver runs the
+   * engine's own BuildKit, which a distribution's build may report as `v0.0.0+unknown`; the
+   * engine's version then says which BuildKit it carries.
+   */
+  readonly engineVersion: string | undefined;
   /**
    * True when the engine uses the containerd image store (`docker info` shows the storage
    * driver-type io.containerd.snapshotter.v1).
@@ -119,6 +144,8 @@ export interface GhaCacheCapability {
   readonly ok: boolean;
   /** Why not, one sentence each saying what to do. Empty when ok. */
   readonly reasons: string[];
+  /** The first reason in a few words, for the build table's cache column; undefined when ok. */
+  readonly offNote: string | undefined;
   /**
    * What could not be checked (a version that was not reported, or that does not parse, such
    * as a distribution's `v0.0.0+unknown`). The cache is still tried: with `ignore-error=true`
@@ -137,8 +164,22 @@ function knownVersion(version: string | undefined): semver.SemVer | undefined {
   return parsed === null || parsed.version === '0.0.0' ? undefined : parsed;
 }
 
+/**
+ * The BuildKit a Docker Engine carries, as far as the gha cache cares: Docker 28.0 was the
+ * first to vendor BuildKit 0.20 (the v2 cache client; 28.0.3 has 0.20.2), and every 27.x and
+ * older release vendors a BuildKit before 0.20 (27.x ends at 0.17). Undefined for a version
+ * that is not a Docker Engine's.
+ */
+export function buildkitOfDockerEngine(
+  engineVersion: string | undefined,
+): { readonly atLeast: string } | { readonly below: string } | undefined {
+  const engine = knownVersion(engineVersion);
+  if (engine === undefined || engine.major < 17) return undefined;
+  return engine.major >= 28 ? { atLeast: '0.20.0' } : { below: '0.20.0' };
+}
+
 export function assessGhaCache(input: GhaCacheCapabilityInput): GhaCacheCapability {
-  const reasons: string[] = [];
+  const reasons: Array<{ sentence: string; note: string }> = [];
   const unverified: string[] = [];
   const minimum = GHA_CACHE_MINIMUMS[input.serviceVersion];
 
@@ -148,35 +189,75 @@ export function assessGhaCache(input: GhaCacheCapabilityInput): GhaCacheCapabili
       `The buildx version ${describeVersion(input.buildxVersion)}, so support for ${minimum.name} (buildx ${minimum.buildx} or newer) is not verified.`,
     );
   } else if (semver.lt(buildx, minimum.buildx)) {
-    reasons.push(
-      `buildx ${buildx.version} is older than ${minimum.buildx}, the first release that speaks ${minimum.name}: ${SETUP_BUILDX_HINT}.`,
-    );
+    reasons.push({
+      sentence: `buildx ${buildx.version} is older than ${minimum.buildx}, the first release that speaks ${minimum.name}: ${SETUP_BUILDX_HINT}.`,
+      note: `off: buildx ${buildx.version} predates ${minimum.name}`,
+    });
   }
 
   const buildkit = knownVersion(input.buildkitVersion);
-  if (buildkit === undefined) {
+  const enginesBuildkit =
+    input.driver === 'docker' ? buildkitOfDockerEngine(input.engineVersion) : undefined;
+  if (buildkit !== undefined) {
+    if (semver.lt(buildkit, minimum.buildkit)) {
+      reasons.push({
+        sentence: `The builder runs BuildKit ${input.buildkitVersion ?? buildkit.version}, older than ${minimum.buildkit}, the first release that speaks ${minimum.name}: ${SETUP_BUILDX_HINT}.`,
+        note: `off: BuildKit ${buildkit.version} predates ${minimum.name}`,
+      });
+    }
+  } else if (enginesBuildkit !== undefined && 'below' in enginesBuildkit) {
+    if (semver.lte(enginesBuildkit.below, minimum.buildkit)) {
+      reasons.push({
+        sentence: `The \`docker\` driver runs the BuildKit of Docker Engine ${input.engineVersion ?? ''}, older than ${minimum.buildkit}, the first release that speaks ${minimum.name}: ${SETUP_BUILDX_HINT}, or update the engine to Docker 28 or newer.`,
+        note: `off: the BuildKit of Docker ${input.engineVersion ?? ''} predates ${minimum.name}`,
+      });
+    } else {
+      unverified.push(
+        `The builder's BuildKit version ${describeVersion(input.buildkitVersion)}, so support for ${minimum.name} (BuildKit ${minimum.buildkit} or newer) is not verified.`,
+      );
+    }
+  } else if (
+    enginesBuildkit === undefined ||
+    semver.lt(enginesBuildkit.atLeast, minimum.buildkit)
+  ) {
     unverified.push(
       `The builder's BuildKit version ${describeVersion(input.buildkitVersion)}, so support for ${minimum.name} (BuildKit ${minimum.buildkit} or newer) is not verified.`,
-    );
-  } else if (semver.lt(buildkit, minimum.buildkit)) {
-    reasons.push(
-      `The builder runs BuildKit ${input.buildkitVersion ?? buildkit.version}, older than ${minimum.buildkit}, the first release that speaks ${minimum.name}: ${SETUP_BUILDX_HINT}.`,
     );
   }
 
   if (input.driver === undefined || input.driver === '') {
     unverified.push('The builder driver could not be read, so cache export is not verified.');
   } else if (input.driver === 'docker' && !input.containerdStore) {
-    reasons.push(
-      `The builder uses the \`docker\` driver on the classic image store, which cannot export cache to the GitHub Actions cache: ${SETUP_BUILDX_HINT}, or enable the containerd image store in the engine.`,
-    );
+    reasons.push({
+      sentence: `The builder uses the \`docker\` driver on the classic image store, which cannot export cache to the GitHub Actions cache: ${SETUP_BUILDX_HINT}, or enable the containerd image store in the engine.`,
+      note: 'off: the docker driver cannot export cache on the classic image store',
+    });
   }
 
-  return { ok: reasons.length === 0, reasons, unverified };
+  return {
+    ok: reasons.length === 0,
+    reasons: reasons.map((reason) => reason.sentence),
+    offNote: reasons[0]?.note,
+    unverified,
+  };
 }
 
 function describeVersion(version: string | undefined): string {
   return version === undefined || version.trim() === ''
     ? 'was not reported'
     : `${JSON.stringify(version)} is unknown`;
+}
+
+/**
+ * BuildKit's error when a gha cache exporter or importer cannot even be set up (a token that is
+ * no JWT, a URL it cannot parse, a BuildKit without the gha backend): unlike a failed export,
+ * `ignore-error` does not cover it and the whole build fails. Returns the error from that point
+ * on, or undefined.
+ */
+export function ghaSetupFailureIn(errorLine: string): string | undefined {
+  const match =
+    /(?:failed to configure gha cache (?:exporter|importer)\b|unknown cache (?:exporter|importer): "?gha\b).*$/.exec(
+      errorLine,
+    );
+  return match?.[0];
 }

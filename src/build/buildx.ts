@@ -6,7 +6,15 @@ import path from 'node:path';
 import semver from 'semver';
 import type { Log } from '../log.js';
 import { buildxBuildArgs, buildxEnv } from './buildx-args.js';
-import { assessGhaCache, parseBuildxInspect, parseBuildxVersion } from './buildx-info.js';
+import {
+  assessGhaCache,
+  ENGINE_FACTS_FORMAT,
+  ghaSetupFailureIn,
+  parseBuildxInspect,
+  parseBuildxVersion,
+  parseEngineFacts,
+  type EngineFacts,
+} from './buildx-info.js';
 import { readGhaCacheEnvironment, type GhaCacheEnvironment } from './cache-env.js';
 import { countPlainSteps, readRawJsonProgress } from './progress.js';
 import type { Exec } from '../exec.js';
@@ -53,7 +61,8 @@ export async function detectBuildx(
   const cacheEnvironment = readGhaCacheEnvironment(env);
   const driver = builderInfo?.driver;
   // Asked once: it decides both the cache and whether an OCI layout can be exported.
-  const containerdStore = await usesContainerdStore(exec, childEnv);
+  const engine = await readEngineFacts(exec, childEnv);
+  const containerdStore = engine.containerdStore;
   let cache = settings.cache;
   let cacheState: CacheState = describeCacheEnvironment(settings.cache, cacheEnvironment);
   // Without the runner's variables the cache is off anyway, and buildx-args says why once.
@@ -67,12 +76,14 @@ export async function detectBuildx(
       buildxVersion,
       buildkitVersion: builderInfo?.buildkitVersion,
       driver,
+      // Older buildx prints the engine's version where the docker driver's BuildKit belongs.
+      engineVersion: builderInfo?.engineVersion ?? engine.serverVersion,
       containerdStore,
     });
     if (!capability.ok) {
       log.warning(`The GitHub Actions cache is off for this run. ${capability.reasons.join(' ')}`);
       cache = 'none';
-      cacheState = { on: false, note: 'off: this builder cannot use it (see the warning)' };
+      cacheState = { on: false, note: capability.offNote ?? 'off: this builder cannot use it' };
     }
     for (const note of capability.unverified) log.info(note);
   }
@@ -87,6 +98,8 @@ export async function detectBuildx(
   const progress =
     buildxVersion !== undefined && semver.gte(buildxVersion, '0.13.0') ? 'rawjson' : 'plain';
   const reported = new Set<string>();
+  // Set by the first build whose gha cache BuildKit could not set up; later builds go without.
+  let ghaSetupFailure: string | undefined;
   const builder: ImageBuilder = {
     method: 'buildx',
     cache: cacheState,
@@ -102,46 +115,73 @@ export async function detectBuildx(
           ? await mkdtemp(path.join(os.tmpdir(), 'image-size-gate-oci-'))
           : undefined;
       try {
-        const plan = buildxBuildArgs({
-          serviceName: job.serviceName,
-          build: job.build,
-          platform: job.multiPlatform?.join(',') ?? job.platform,
-          globalBuildArgs: job.globalBuildArgs,
-          builder: settings.builder,
-          cache,
-          cacheScopePrefix: settings.cacheScope,
-          cacheEnvironment,
-          iidFile: path.join(workDirectory, 'iid'),
-          progress,
-          output: ociLayout ? { ociLayout } : undefined,
-          tags: [job.runTag, job.tag],
-        });
-        for (const warning of plan.warnings) {
-          if (!reported.has(warning)) log.warning(warning);
-          reported.add(warning);
-        }
-        const result = await exec('docker', plan.args, { env: childEnv });
-        // buildx writes its progress to stderr.
-        const progressRead =
-          progress === 'rawjson'
-            ? readRawJsonProgress(result.stderr)
-            : { lines: result.stderr.split('\n'), steps: undefined };
-        const logLines = [...result.stdout.split('\n'), ...progressRead.lines].filter(
-          (line) => line !== '',
-        );
-        const steps = progressRead.steps ?? countPlainSteps(logLines);
-        if (result.exitCode !== 0) {
-          throw new BuildFailure(
-            lastErrorLine(logLines) ?? `docker buildx exited ${result.exitCode}`,
-            logLines,
-            steps,
+        const attempt = async (cacheOfAttempt: CacheBackend) => {
+          const plan = buildxBuildArgs({
+            serviceName: job.serviceName,
+            build: job.build,
+            platform: job.multiPlatform?.join(',') ?? job.platform,
+            globalBuildArgs: job.globalBuildArgs,
+            builder: settings.builder,
+            cache: cacheOfAttempt,
+            cacheScopePrefix: settings.cacheScope,
+            cacheEnvironment,
+            iidFile: path.join(workDirectory, 'iid'),
+            progress,
+            output: ociLayout ? { ociLayout } : undefined,
+            tags: [job.runTag, job.tag],
+          });
+          for (const warning of plan.warnings) {
+            if (!reported.has(warning)) log.warning(warning);
+            reported.add(warning);
+          }
+          const result = await exec('docker', plan.args, { env: childEnv });
+          // buildx writes its progress to stderr.
+          const progressRead =
+            progress === 'rawjson'
+              ? readRawJsonProgress(result.stderr)
+              : { lines: result.stderr.split('\n'), steps: undefined };
+          const logLines = [...result.stdout.split('\n'), ...progressRead.lines].filter(
+            (line) => line !== '',
           );
+          const steps = progressRead.steps ?? countPlainSteps(logLines);
+          const failure =
+            result.exitCode === 0
+              ? undefined
+              : (lastErrorLine(logLines) ?? `docker buildx exited ${result.exitCode}`);
+          return { logLines, steps, failure };
+        };
+
+        let cacheOfBuild: CacheState | undefined;
+        let outcome = await attempt(ghaSetupFailure === undefined ? cache : 'none');
+        if (ghaSetupFailure !== undefined && cache === 'gha') cacheOfBuild = GHA_SETUP_FAILED;
+        const setupFailure = outcome.failure && ghaSetupFailureIn(outcome.failure);
+        if (cache === 'gha' && setupFailure) {
+          // ignore-error=true covers exporting, not setting the cache up: build again without it.
+          if (ghaSetupFailure === undefined) {
+            ghaSetupFailure = setupFailure;
+            log.warning(
+              `The GitHub Actions cache is off for this run: BuildKit could not set it up (${setupFailure}). The images are built without it. The runner sets ACTIONS_RUNTIME_TOKEN and ${cacheEnvironment.serviceVersion === 2 ? 'ACTIONS_RESULTS_URL' : 'ACTIONS_CACHE_URL'}; check that no earlier step or \`env:\` overwrites them.`,
+            );
+          }
+          outcome = await attempt('none');
+          cacheOfBuild = GHA_SETUP_FAILED;
+        }
+        const { logLines, steps } = outcome;
+        if (outcome.failure !== undefined) {
+          throw new BuildFailure(outcome.failure, logLines, steps);
         }
         // For several platforms the file holds the index's digest, not an image's.
         const configDigest = job.multiPlatform
           ? undefined
           : (await readFile(path.join(workDirectory, 'iid'), 'utf8')).trim();
-        return { reference: job.runTag, configDigest, ociLayout, logLines, steps };
+        return {
+          reference: job.runTag,
+          configDigest,
+          ociLayout,
+          logLines,
+          steps,
+          ...(cacheOfBuild ? { cache: cacheOfBuild } : {}),
+        };
       } catch (error) {
         // The layout outlives a build only when there is an image in it to measure.
         if (ociLayout) await rm(ociLayout, { recursive: true, force: true });
@@ -170,10 +210,16 @@ function describeCacheEnvironment(
   return { on: true, note: `gha (service v${environment.serviceVersion}), ${access}` };
 }
 
-async function usesContainerdStore(exec: Exec, env: Record<string, string>): Promise<boolean> {
-  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
-  return info.exitCode === 0 && info.stdout.includes('io.containerd.snapshotter');
+async function readEngineFacts(exec: Exec, env: Record<string, string>): Promise<EngineFacts> {
+  const info = await exec('docker', ['info', '--format', ENGINE_FACTS_FORMAT], { env });
+  if (info.exitCode !== 0) return { containerdStore: false, serverVersion: undefined };
+  return parseEngineFacts(info.stdout);
 }
+
+const GHA_SETUP_FAILED: CacheState = {
+  on: false,
+  note: 'off: BuildKit could not set up the gha cache (see the warning)',
+};
 
 function lastErrorLine(lines: readonly string[]): string | undefined {
   return [...lines]

@@ -87,6 +87,8 @@ export interface BuildOutcome {
   readonly ociLayout?: string | undefined;
   readonly logLines: readonly string[];
   readonly steps?: StepCount | undefined;
+  /** Set when this build's cache differed from the builder's (BuildKit could not set it up). */
+  readonly cache?: CacheState | undefined;
 }
 
 /** One way of building: buildx with the gha cache, or the engine's own BuildKit. */

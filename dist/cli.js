@@ -27,7 +27,7 @@ import {
   repositoryServices,
   runGate,
   writeJsonReport
-} from "./chunk-IRNCUK6G.js";
+} from "./chunk-A56OQQ63.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -43,7 +43,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-IRNCUK6G.js";
+} from "./chunk-A56OQQ63.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

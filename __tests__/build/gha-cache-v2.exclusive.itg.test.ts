@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseInputs } from '../../src/inputs.js';
 import { runGate, type GateRun } from '../../src/pipeline.js';
-import { DEBIAN_BASE, tempDirectory } from '../support/engine.js';
-import { engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
+import { DEBIAN_BASE, engineOrSkip, tempDirectory } from '../support/engine.js';
+import { engine20, engine26OrSkip, engines28OrSkip, type TestEngine } from '../support/engines.js';
 import { startFakeActionsCache, unsignedJwt } from '../support/fake-actions-cache.js';
 import {
   startFakeActionsCacheV2,
@@ -22,6 +22,7 @@ const engines = await engines28OrSkip();
 const containerdEngine = engines.find((engine) => engine.name === '28c');
 const classicEngine = engines.find((engine) => engine.name === '28');
 const engine26 = await engine26OrSkip();
+const dockerA = await engineOrSkip();
 
 const SERVICES = ['cached-a', 'cached-b'] as const;
 
@@ -341,3 +342,32 @@ describeOn28c('no cache variables at all, on Docker 28 with buildx 0.29 (contain
     }
   });
 });
+
+(dockerA ? describe : describe.skip)(
+  'the gha cache v2 without buildx, on Docker 20.10 (fake Actions cache service v2)',
+  () => {
+    test("one warning that names docker/setup-buildx-action; the engine's BuildKit builds without the cache", async () => {
+      const engine = engine20(dockerA as NonNullable<typeof dockerA>);
+      const cache = await startFakeActionsCacheV2();
+      try {
+        const project = await makeProject('gha-cache-v2-no-buildx');
+        const { run, log } = await gate(engine, project, v2Variables(cache), 'update');
+
+        expect(run.verdict.passed).toBe(true);
+        const warnings = cacheWarningsOf(log);
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toContain('docker/setup-buildx-action');
+        for (const service of run.verdict.services) {
+          expect(service.current).toBeGreaterThan(0);
+          expect(service.build?.cache).toEqual({
+            on: false,
+            note: "off: the engine's own BuildKit cannot use it",
+          });
+        }
+        expect(cache.committedKeys()).toEqual([]);
+      } finally {
+        await cache.close();
+      }
+    });
+  },
+);

@@ -159,8 +159,11 @@ export async function detectBuildx(
           // ignore-error=true covers exporting, not setting the cache up: build again without it.
           if (ghaSetupFailure === undefined) {
             ghaSetupFailure = setupFailure;
+            const fix = setupFailure.startsWith('unknown cache')
+              ? "this builder's BuildKit has no gha backend: add the step docker/setup-buildx-action before this action, or set input `builder`"
+              : `the runner sets ACTIONS_RUNTIME_TOKEN and ${cacheEnvironment.serviceVersion === 2 ? 'ACTIONS_RESULTS_URL' : 'ACTIONS_CACHE_URL'}; check that no earlier step or \`env:\` overwrites them`;
             log.warning(
-              `The GitHub Actions cache is off for this run: BuildKit could not set it up (${setupFailure}). The images are built without it. The runner sets ACTIONS_RUNTIME_TOKEN and ${cacheEnvironment.serviceVersion === 2 ? 'ACTIONS_RESULTS_URL' : 'ACTIONS_CACHE_URL'}; check that no earlier step or \`env:\` overwrites them.`,
+              `The GitHub Actions cache is off for this run: BuildKit could not set it up (${setupFailure}). The images are built without it; ${fix}.`,
             );
           }
           outcome = await attempt('none');

@@ -118,10 +118,13 @@ async function buildxAndMeasure(
       { DOCKER_HOST: `unix://${task.engine.socket}`, DOCKER_CONFIG: task.engine.dockerConfig },
     );
     const buildSeconds = (performance.now() - started) / 1000;
+    // As the gate measures by default: compressed sizes (exact from blobs, else estimated) and
+    // the analysis.
+    const options = measureOptionsFor({ compressed: true, analyse: true });
     const measurement =
       task.kind === 'buildx-oci'
-        ? await measureOciLayoutDirectory(layout)
-        : await measureEngineImage(new Docker({ socketPath: task.engine.socket }), tag);
+        ? await measureOciLayoutDirectory(layout, options)
+        : await measureEngineImage(new Docker({ socketPath: task.engine.socket }), tag, options);
     return {
       buildSeconds,
       size: measurement.size,

@@ -47,6 +47,16 @@ const MANY_SERVICE_BYTES = 50_000_000;
 /** Issue 11: a check where one of 20 services changed costs at most this much of reading them all. */
 const MANY_TARGET = 0.3;
 
+/**
+ * The modern engines whose buildx paths the bench compares (scripts/ensure-engine.sh NAME). Declared
+ * before the top-level await below, which reads it.
+ */
+const BUILDX_ENGINES = [
+  { name: '26', title: 'Docker 26, containerd store, buildx 0.13' },
+  { name: '28c', title: 'Docker 28, containerd store, buildx 0.29' },
+  { name: '28', title: 'Docker 28, classic store, buildx 0.29' },
+];
+
 if (process.argv[2] === '--child') {
   await runChild(JSON.parse(process.argv[3] ?? '{}'), process.argv[4] ?? ENTRY_BUNDLE);
 } else {
@@ -413,13 +423,6 @@ async function printCpuProfile(task) {
   }
 }
 
-/** The modern engines whose buildx paths the bench compares (scripts/ensure-engine.sh NAME). */
-const BUILDX_ENGINES = [
-  { name: '26', title: 'Docker 26, containerd store, buildx 0.13' },
-  { name: '28c', title: 'Docker 28, containerd store, buildx 0.29' },
-  { name: '28', title: 'Docker 28, classic store, buildx 0.29' },
-];
-
 /**
  * On each modern engine, one service whose build steps are all cached: what getting the image
  * out costs per service, `--load` + the engine's export against an OCI layout measured where
@@ -448,7 +451,9 @@ async function benchBuildxEngines(repeat) {
       result.buildSeconds.toFixed(2),
       (result.seconds - result.buildSeconds).toFixed(2),
       `${result.maxRssMiB.toFixed(0)} MiB`,
-      `${mib(result.compressed ?? 0)}${result.compressedEstimated ? ' (estimated)' : ' (exact)'}`,
+      result.compressed === undefined
+        ? 'not measured'
+        : `${mib(result.compressed)}${result.compressedEstimated ? ' (estimated)' : ' (exact)'}`,
     ];
     const ratios = [];
     for (const { name, title } of BUILDX_ENGINES) {

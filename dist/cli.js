@@ -27,7 +27,7 @@ import {
   repositoryServices,
   runGate,
   writeJsonReport
-} from "./chunk-A56OQQ63.js";
+} from "./chunk-T7RGZVL2.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -453,7 +453,17 @@ describe('ACTIONS_CACHE_MODE', () => {
 describe('readGhaCacheEnvironment', () => {
   test.each([
     [RUNNER_ENV, 2, []],
-    [{ ...RUNNER_ENV, ACTIONS_CACHE_SERVICE_V2: 'yes' }, 2, []],
+    // Go's strconv.ParseBool, as buildx reads it: exactly these six are true.
+    ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((value): [Environment, 1 | 2, string[]] => [
+      { ...RUNNER_ENV, ACTIONS_CACHE_SERVICE_V2: value },
+      2,
+      [],
+    ]),
+    ...['yes', 'on', 'y', 'tRUE', ' true', 'true '].map((value): [Environment, 1 | 2, string[]] => [
+      { ...RUNNER_ENV, ACTIONS_CACHE_SERVICE_V2: value },
+      1,
+      [],
+    ]),
     [{ ...RUNNER_ENV, ACTIONS_CACHE_SERVICE_V2: undefined }, 1, []],
     [{ ...RUNNER_ENV, ACTIONS_CACHE_SERVICE_V2: '0' }, 1, []],
     [

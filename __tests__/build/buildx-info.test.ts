@@ -2,13 +2,19 @@ import { describe, expect, test } from 'vitest';
 import {
   assessGhaCache,
   buildkitOfDockerEngine,
+  ghaCacheTroubleIn,
   ghaSetupFailureIn,
   parseBuildxInspect,
   parseBuildxVersion,
   parseEngineFacts,
+  reportGhaCacheTrouble,
   type BuildxBuilderInfo,
+  type GhaCacheTrouble,
   type GhaCacheCapabilityInput,
 } from '../../src/build/buildx-info.js';
+import type { GhaCacheMode } from '../../src/build/cache-env.js';
+import { readRawJsonProgress } from '../../src/build/progress.js';
+import type { CacheState } from '../../src/build/types.js';
 
 describe('parseBuildxVersion (table; buildx is absent on the test machine)', () => {
   test.each([
@@ -452,7 +458,163 @@ describe('ghaSetupFailureIn: the build errors that the gha cache caused before a
       'process "/bin/sh -c exit 3" did not complete successfully: exit code: 3',
       undefined,
     ],
+    [
+      'a failing RUN step whose command names the gha cache',
+      'failed to solve: process "/bin/sh -c echo failed to configure gha cache exporter; exit 1" did not complete successfully: exit code: 1',
+      undefined,
+    ],
+    [
+      'a failing RUN step that echoes the unknown-backend text',
+      'process "/bin/sh -c echo unknown cache exporter: gha && false" did not complete successfully: exit code: 1',
+      undefined,
+    ],
+    ['a backend whose name only starts with gha', 'unknown cache exporter: "ghabox"', undefined],
   ])('%s', (_description, errorLine, expected) => {
     expect(ghaSetupFailureIn(errorLine)).toBe(expected);
+  });
+});
+
+describe('ghaCacheTroubleIn: gha cache errors in a build that succeeded anyway', () => {
+  // As buildx 0.29 on Docker 28 (containerd store) prints them with --progress=plain, measured.
+  const restoreFailed = [
+    '#0 building with "default" instance using docker driver',
+    '#3 importing cache manifest from gha:12643383726340062432',
+    '#3 ERROR: failed to configure gha cache importer: token is malformed: token contains an invalid number of segments',
+    '#5 [1/1] COPY a /a',
+    '#5 DONE 0.0s',
+  ];
+  const saveRefused = [
+    '#3 importing cache manifest from gha:3441269435288355247',
+    '#5 [1/1] COPY a /a',
+    '#6 exporting to image',
+    '#7 exporting to GitHub Actions Cache',
+    '#7 preparing build cache for export 0.0s done',
+    '#7 ERROR: unauthenticated',
+  ];
+  test.each([
+    [
+      'the importer could not be set up (read-only mode, a token that is no JWT)',
+      restoreFailed,
+      {
+        restore:
+          'failed to configure gha cache importer: token is malformed: token contains an invalid number of segments',
+        save: undefined,
+      },
+    ],
+    ['the service refused the save', saveRefused, { restore: undefined, save: 'unauthenticated' }],
+    [
+      'both, each read once',
+      [...restoreFailed, ...saveRefused.slice(1), '#7 ERROR: again'],
+      {
+        restore:
+          'failed to configure gha cache importer: token is malformed: token contains an invalid number of segments',
+        save: 'unauthenticated',
+      },
+    ],
+    [
+      'a cache miss and a save that worked',
+      [
+        '#3 importing cache manifest from gha:18369795842231768796',
+        '#3 DONE 0.0s',
+        '#7 exporting to GitHub Actions Cache',
+        '#7 preparing build cache for export 0.0s done',
+        '#7 DONE 0.1s',
+      ],
+      { restore: undefined, save: undefined },
+    ],
+    [
+      'a failing RUN step is not the cache',
+      [
+        '#5 [2/2] RUN exit 3',
+        '#5 ERROR: process "/bin/sh -c exit 3" did not complete successfully',
+      ],
+      { restore: undefined, save: undefined },
+    ],
+    [
+      'a registry cache is not the gha cache',
+      ['#8 exporting cache to registry', '#8 ERROR: denied'],
+      { restore: undefined, save: undefined },
+    ],
+  ])('%s', (_description, lines, expected) => {
+    expect(ghaCacheTroubleIn(lines)).toEqual(expected);
+  });
+
+  test('the rawjson reader writes the lines the same way', () => {
+    const stderr = [
+      JSON.stringify({
+        vertexes: [{ digest: 'sha256:a', name: 'importing cache manifest from gha:1' }],
+      }),
+      JSON.stringify({
+        vertexes: [
+          {
+            digest: 'sha256:a',
+            name: 'importing cache manifest from gha:1',
+            error: 'failed to configure gha cache importer: invalid url',
+          },
+        ],
+      }),
+    ].join('\n');
+    expect(ghaCacheTroubleIn(readRawJsonProgress(stderr).lines)).toEqual({
+      restore: 'failed to configure gha cache importer: invalid url',
+      save: undefined,
+    });
+  });
+});
+
+describe('reportGhaCacheTrouble: one warning, and the Cache column of the build that went on', () => {
+  const base = { service: 'api', fix: 'check the variables' };
+  const readWrite = { on: true, note: 'gha (service v2), read and write' };
+  test.each([
+    [
+      'nothing went wrong',
+      { restore: undefined, save: undefined },
+      'read-write',
+      readWrite,
+      undefined,
+      undefined,
+    ],
+    [
+      'the service refused both ways, one reason',
+      { restore: 'unauthenticated', save: 'unauthenticated' },
+      'read-write',
+      readWrite,
+      "The GitHub Actions cache could neither be read nor saved for api (unauthenticated): it was built without cached layers, and the next run cannot restore it. The build table's Cache column names each service this hit; check the variables.",
+      { on: false, note: 'off: restoring failed: unauthenticated; saving failed: unauthenticated' },
+    ],
+    [
+      'only the save failed: the restore still worked',
+      { restore: undefined, save: 'quota exceeded' },
+      'read-write',
+      readWrite,
+      "The GitHub Actions cache could not save api's layers (quota exceeded): the image is built, but the next run cannot restore it. The build table's Cache column names each service this hit; check the variables.",
+      { on: true, note: 'gha (service v2), read and write; saving failed: quota exceeded' },
+    ],
+    [
+      'read only, and the restore failed: nothing worked',
+      { restore: 'invalid url', save: undefined },
+      'read',
+      { on: true, note: 'gha (service v2), read only' },
+      "The GitHub Actions cache could not be read for api (invalid url): it was built without cached layers. The build table's Cache column names each service this hit; check the variables.",
+      { on: false, note: 'off: restoring failed: invalid url' },
+    ],
+    [
+      'two reasons are both named',
+      { restore: 'timeout', save: 'unauthenticated' },
+      'read-write',
+      readWrite,
+      "The GitHub Actions cache could neither be read nor saved for api (restoring: timeout; saving: unauthenticated): it was built without cached layers, and the next run cannot restore it. The build table's Cache column names each service this hit; check the variables.",
+      { on: false, note: 'off: restoring failed: timeout; saving failed: unauthenticated' },
+    ],
+  ] satisfies [
+    string,
+    GhaCacheTrouble,
+    GhaCacheMode,
+    CacheState,
+    string | undefined,
+    CacheState | undefined,
+  ][])('%s', (_description, trouble, mode, cache, warning, state) => {
+    const report = reportGhaCacheTrouble({ ...base, trouble, mode, cache });
+    expect(report?.warning).toBe(warning);
+    expect(report?.cache).toEqual(state);
   });
 });

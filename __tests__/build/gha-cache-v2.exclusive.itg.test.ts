@@ -204,10 +204,38 @@ describeOn28c(
       expect(cacheWarnings[0]).toContain('ACTIONS_RUNTIME_TOKEN');
     });
 
+    test('a service that fails to build after the cache could not be set up says why its cache was off', async () => {
+      const other = await makeProject('gha-cache-v2-malformed-token-broken');
+      const broken = path.join(other.root, 'services', 'broken');
+      await mkdir(broken, { recursive: true });
+      await writeFile(path.join(broken, 'Dockerfile'), `FROM ${DEBIAN_BASE}\nRUN exit 3\n`);
+      await writeFile(
+        path.join(other.root, '.github', 'image-size.yml'),
+        `services:\n${[...SERVICES, 'broken'].map((name) => `  ${name}:\n    context: services/${name}\n`).join('')}`,
+      );
+      const { run } = await gate(
+        engine,
+        other,
+        { ...v2Variables(cache), ACTIONS_RUNTIME_TOKEN: 'not-a-token' },
+        'update',
+      );
+      const failed = run.verdict.services.find((service) => service.name === 'broken');
+      expect(failed?.status).toBe('error');
+      expect(failed?.error).toContain('exit code: 3');
+      expect(failed?.build?.cache).toEqual({
+        on: false,
+        note: 'off: BuildKit could not set up the gha cache (see the warning)',
+      });
+      for (const service of run.verdict.services.filter((service) => service.name !== 'broken')) {
+        expect(service.error).toBeUndefined();
+        expect(service.current).toBeGreaterThan(0);
+      }
+    });
+
     test('a well-formed token the service refuses costs the cache, never the build', async () => {
       const other = await makeProject('gha-cache-v2-refused-token');
       const refusedBefore = cache.unauthorized();
-      const { run } = await gate(
+      const { run, log } = await gate(
         engine,
         other,
         { ...v2Variables(cache), ACTIONS_RUNTIME_TOKEN: anotherRepositorysToken() },
@@ -218,8 +246,42 @@ describeOn28c(
         expect(service.error).toBeUndefined();
         expect(service.status).toBe('new');
         expect(service.current).toBeGreaterThan(0);
+        // BuildKit builds on without the refused restore and save (ignore-error=true); the
+        // column says so.
+        expect(service.build?.cache).toEqual({
+          on: false,
+          note: 'off: restoring failed: unauthenticated; saving failed: unauthenticated',
+        });
       }
       expect(cache.unauthorized()).toBeGreaterThan(refusedBefore);
+      const warnings = cacheWarningsOf(log);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('could neither be read nor saved for cached-');
+      expect(warnings[0]).toContain('(unauthenticated)');
+      expect(warnings[0]).toContain('ACTIONS_RUNTIME_TOKEN');
+    });
+
+    test('read-only cache (ACTIONS_CACHE_MODE=read) with a token that is no JWT: BuildKit builds on, the gate says the cache was not read', async () => {
+      const other = await makeProject('gha-cache-v2-read-malformed-token');
+      const { run, log } = await gate(
+        engine,
+        other,
+        { ...v2Variables(cache), ACTIONS_RUNTIME_TOKEN: 'not-a-token', ACTIONS_CACHE_MODE: 'read' },
+        'update',
+      );
+      expect(run.verdict.passed).toBe(true);
+      for (const service of run.verdict.services) {
+        expect(service.error).toBeUndefined();
+        expect(service.current).toBeGreaterThan(0);
+        expect(service.build?.cache?.on).toBe(false);
+        expect(service.build?.cache?.note).toMatch(
+          /^off: restoring failed: failed to configure gha cache importer: token is malformed/,
+        );
+      }
+      const warnings = cacheWarningsOf(log);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('could not be read for cached-');
+      expect(warnings[0]).toContain('token is malformed');
     });
   },
 );

@@ -96,7 +96,7 @@ export async function buildService(
     const info: BuildInfo = {
       method: builder.method,
       seconds: elapsed(started),
-      cache: builder.cache,
+      cache: (error instanceof BuildFailure ? error.cache : undefined) ?? builder.cache,
       steps: error instanceof BuildFailure ? error.steps : undefined,
     };
     log.block(`${shownName}: build log (failed)`, lines);

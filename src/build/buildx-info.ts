@@ -1,4 +1,6 @@
 import semver from 'semver';
+import type { GhaCacheMode } from './cache-env.js';
+import type { CacheState } from './types.js';
 
 /**
  * What each protocol of the GitHub Actions cache service needs. v1 (`_apis/artifactcache`, what
@@ -255,9 +257,90 @@ function describeVersion(version: string | undefined): string {
  * on, or undefined.
  */
 export function ghaSetupFailureIn(errorLine: string): string | undefined {
+  // Anchored: a RUN step whose command contains these words fails with another message.
   const match =
-    /(?:failed to configure gha cache (?:exporter|importer)\b|unknown cache (?:exporter|importer): "?gha\b).*$/.exec(
-      errorLine,
+    /^(?:ERROR:\s*)?(?:failed to (?:build|solve): )*((?:failed to configure gha cache (?:exporter|importer)\b|unknown cache (?:exporter|importer): "?gha"?$).*)$/.exec(
+      errorLine.trim(),
     );
-  return match?.[0];
+  return match?.[1];
+}
+
+/** What went wrong with the gha cache in a build that succeeded anyway; each undefined if fine. */
+export interface GhaCacheTrouble {
+  /** The restore's error: BuildKit logs it on its import step and builds without the cache. */
+  readonly restore: string | undefined;
+  /** The save's error: `ignore-error=true` keeps it from failing the build. */
+  readonly save: string | undefined;
+}
+
+/**
+ * Reads a build's log (`#N name` lines, then `#N ERROR: …` on the same N, as `--progress=plain`
+ * prints and the rawjson reader writes) for errors on BuildKit's gha import and export steps.
+ * A cache miss is no error; a token the service refuses (`unauthenticated`) on export is, and so
+ * is a token that is no JWT on import.
+ */
+export function ghaCacheTroubleIn(logLines: readonly string[]): GhaCacheTrouble {
+  const stepNames = new Map<string, string>();
+  let restore: string | undefined;
+  let save: string | undefined;
+  for (const line of logLines) {
+    const error = /^#(\d+) ERROR: (.*)$/.exec(line);
+    if (error?.[1] !== undefined && error[2] !== undefined) {
+      const name = stepNames.get(error[1]) ?? '';
+      if (/^importing cache manifest from gha:/.test(name)) restore ??= error[2].trim();
+      else if (/^exporting (?:cache )?to GitHub Actions Cache$/.test(name))
+        save ??= error[2].trim();
+      continue;
+    }
+    const step = /^#(\d+) (.+)$/.exec(line);
+    if (step?.[1] !== undefined && step[2] !== undefined && !stepNames.has(step[1])) {
+      stepNames.set(step[1], step[2]);
+    }
+  }
+  return { restore, save };
+}
+
+export interface GhaCacheTroubleInput {
+  readonly service: string;
+  readonly trouble: GhaCacheTrouble;
+  /** The cache state the build started with (on, with its access). */
+  readonly cache: CacheState;
+  readonly mode: GhaCacheMode;
+  /** What to check, said at the end of the warning. */
+  readonly fix: string;
+}
+
+/**
+ * The warning and the build's cache state when the gha cache failed in a build that went on.
+ * The state is off when nothing the mode asked for worked, else on with what failed.
+ */
+export function reportGhaCacheTrouble(
+  input: GhaCacheTroubleInput,
+): { readonly warning: string; readonly cache: CacheState } | undefined {
+  const { service, trouble, cache, mode, fix } = input;
+  const { restore, save } = trouble;
+  if (restore === undefined && save === undefined) return undefined;
+  const where = "The build table's Cache column names each service this hit";
+  let what: string;
+  if (restore !== undefined && save !== undefined) {
+    const reason = restore === save ? restore : `restoring: ${restore}; saving: ${save}`;
+    what = `could neither be read nor saved for ${service} (${reason}): it was built without cached layers, and the next run cannot restore it`;
+  } else if (restore !== undefined) {
+    what = `could not be read for ${service} (${restore}): it was built without cached layers`;
+  } else {
+    what = `could not save ${service}'s layers (${save ?? ''}): the image is built, but the next run cannot restore it`;
+  }
+  const failures = [
+    ...(restore === undefined ? [] : [`restoring failed: ${restore}`]),
+    ...(save === undefined ? [] : [`saving failed: ${save}`]),
+  ].join('; ');
+  const reads = mode !== 'write-only' && mode !== 'none' && restore === undefined;
+  const writes = mode !== 'read' && mode !== 'none' && save === undefined;
+  return {
+    warning: `The GitHub Actions cache ${what}. ${where}; ${fix}.`,
+    cache:
+      reads || writes
+        ? { on: true, note: `${cache.note}; ${failures}` }
+        : { on: false, note: `off: ${failures}` },
+  };
 }

@@ -9,11 +9,14 @@ import { buildxBuildArgs, buildxEnv } from './buildx-args.js';
 import {
   assessGhaCache,
   ENGINE_FACTS_FORMAT,
+  ghaCacheTroubleIn,
+  reportGhaCacheTrouble,
   ghaSetupFailureIn,
   parseBuildxInspect,
   parseBuildxVersion,
   parseEngineFacts,
   type EngineFacts,
+  type GhaCacheTrouble,
 } from './buildx-info.js';
 import { readGhaCacheEnvironment, type GhaCacheEnvironment } from './cache-env.js';
 import { countPlainSteps, readRawJsonProgress } from './progress.js';
@@ -98,6 +101,21 @@ export async function detectBuildx(
   const progress =
     buildxVersion !== undefined && semver.gte(buildxVersion, '0.13.0') ? 'rawjson' : 'plain';
   const reported = new Set<string>();
+  const variablesFix = `the runner sets ACTIONS_RUNTIME_TOKEN and ${cacheEnvironment.serviceVersion === 2 ? 'ACTIONS_RESULTS_URL' : 'ACTIONS_CACHE_URL'}; check that no earlier step or \`env:\` overwrites them`;
+  /** BuildKit goes on when the gha cache fails to restore or save: the run warns once. */
+  const noteTrouble = (service: string, trouble: GhaCacheTrouble): CacheState | undefined => {
+    const report = reportGhaCacheTrouble({
+      service,
+      trouble,
+      cache: cacheState,
+      mode: cacheEnvironment.mode,
+      fix: variablesFix,
+    });
+    if (report === undefined) return undefined;
+    if (!reported.has(GHA_TROUBLE_WARNED)) log.warning(report.warning);
+    reported.add(GHA_TROUBLE_WARNED);
+    return report.cache;
+  };
   // Set by the first build whose gha cache BuildKit could not set up; later builds go without.
   let ghaSetupFailure: string | undefined;
   const builder: ImageBuilder = {
@@ -151,17 +169,20 @@ export async function detectBuildx(
           return { logLines, steps, failure };
         };
 
-        let cacheOfBuild: CacheState | undefined;
-        let outcome = await attempt(ghaSetupFailure === undefined ? cache : 'none');
-        if (ghaSetupFailure !== undefined && cache === 'gha') cacheOfBuild = GHA_SETUP_FAILED;
+        // Decided before the await: a build running beside this one may fail to set the cache up
+        // meanwhile, and this build's column must say what this build used.
+        const cacheOfFirstAttempt: CacheBackend = ghaSetupFailure === undefined ? cache : 'none';
+        let cacheOfBuild: CacheState | undefined =
+          cacheOfFirstAttempt === cache ? undefined : GHA_SETUP_FAILED;
+        let outcome = await attempt(cacheOfFirstAttempt);
         const setupFailure = outcome.failure && ghaSetupFailureIn(outcome.failure);
-        if (cache === 'gha' && setupFailure) {
+        if (cacheOfFirstAttempt === 'gha' && setupFailure) {
           // ignore-error=true covers exporting, not setting the cache up: build again without it.
           if (ghaSetupFailure === undefined) {
             ghaSetupFailure = setupFailure;
             const fix = setupFailure.startsWith('unknown cache')
               ? "this builder's BuildKit has no gha backend: add the step docker/setup-buildx-action before this action, or set input `builder`"
-              : `the runner sets ACTIONS_RUNTIME_TOKEN and ${cacheEnvironment.serviceVersion === 2 ? 'ACTIONS_RESULTS_URL' : 'ACTIONS_CACHE_URL'}; check that no earlier step or \`env:\` overwrites them`;
+              : variablesFix;
             log.warning(
               `The GitHub Actions cache is off for this run: BuildKit could not set it up (${setupFailure}). The images are built without it; ${fix}.`,
             );
@@ -170,8 +191,11 @@ export async function detectBuildx(
           cacheOfBuild = GHA_SETUP_FAILED;
         }
         const { logLines, steps } = outcome;
+        if (cacheOfBuild === undefined && cacheOfFirstAttempt === 'gha') {
+          cacheOfBuild = noteTrouble(job.serviceName, ghaCacheTroubleIn(logLines));
+        }
         if (outcome.failure !== undefined) {
-          throw new BuildFailure(outcome.failure, logLines, steps);
+          throw new BuildFailure(outcome.failure, logLines, steps, cacheOfBuild);
         }
         // For several platforms the file holds the index's digest, not an image's.
         const configDigest = job.multiPlatform
@@ -218,6 +242,8 @@ async function readEngineFacts(exec: Exec, env: Record<string, string>): Promise
   if (info.exitCode !== 0) return { containerdStore: false, serverVersion: undefined };
   return parseEngineFacts(info.stdout);
 }
+
+const GHA_TROUBLE_WARNED = 'the gha cache failed in a build that went on';
 
 const GHA_SETUP_FAILED: CacheState = {
   on: false,

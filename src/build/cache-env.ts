@@ -44,9 +44,14 @@ export function parseGhaCacheMode(raw: string | undefined): GhaCacheModeSetting 
   return { mode, unknownValue: undefined };
 }
 
-/** Truthy the way buildx reads `ACTIONS_CACHE_SERVICE_V2` (`1`, `true`, `yes`, …). */
+/**
+ * True the way buildx reads `ACTIONS_CACHE_SERVICE_V2`: Go's `strconv.ParseBool`, untrimmed, so
+ * `yes`, `on` and ` true` pick v1 there and must here too.
+ */
+const GO_TRUE_VALUES: ReadonlySet<string> = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+
 function isTrue(value: string | undefined): boolean {
-  return ['1', 't', 'true', 'y', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
+  return value !== undefined && GO_TRUE_VALUES.has(value);
 }
 
 function isSet(value: string | undefined): boolean {

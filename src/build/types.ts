@@ -73,6 +73,8 @@ export class BuildFailure extends Error {
     message: string,
     readonly logLines: readonly string[],
     readonly steps?: StepCount,
+    /** Set when this build's cache differed from the builder's (BuildKit could not set it up). */
+    readonly cache?: CacheState,
   ) {
     super(message);
   }

@@ -27,7 +27,7 @@ import {
   repositoryServices,
   runGate,
   writeJsonReport
-} from "./chunk-T7RGZVL2.js";
+} from "./chunk-LFL23JC3.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

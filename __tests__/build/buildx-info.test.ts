@@ -539,6 +539,51 @@ describe('ghaCacheTroubleIn: gha cache errors in a build that succeeded anyway',
     expect(ghaCacheTroubleIn(lines)).toEqual(expected);
   });
 
+  test('BuildKit 0.11 named its export step "exporting to GitHub cache"', () => {
+    expect(
+      ghaCacheTroubleIn(['#9 exporting to GitHub cache', '#9 ERROR: unexpected status 500']),
+    ).toEqual({ restore: undefined, save: 'unexpected status 500' });
+  });
+
+  test('the rawjson reader: a multi-line error (the Azure SDK writes them) gives its first line', () => {
+    const stderr = [
+      JSON.stringify({
+        vertexes: [{ digest: 'sha256:e', name: 'exporting to GitHub Actions Cache' }],
+      }),
+      JSON.stringify({
+        vertexes: [
+          {
+            digest: 'sha256:e',
+            name: 'exporting to GitHub Actions Cache',
+            error:
+              'PUT https://blob.example/x\n--------------------\nRESPONSE 403: AuthenticationFailed',
+          },
+        ],
+      }),
+    ].join('\n');
+    const lines = readRawJsonProgress(stderr).lines;
+    expect(ghaCacheTroubleIn(lines)).toEqual({
+      restore: undefined,
+      save: 'PUT https://blob.example/x',
+    });
+    expect(lines).toContain('#1 RESPONSE 403: AuthenticationFailed');
+  });
+
+  test('the rawjson reader: a cancelled import is CANCELED, as the plain printer says, not a failure', () => {
+    const stderr = JSON.stringify({
+      vertexes: [
+        {
+          digest: 'sha256:i',
+          name: 'importing cache manifest from gha:1',
+          error: 'failed to load cache: context canceled',
+        },
+      ],
+    });
+    const lines = readRawJsonProgress(stderr).lines;
+    expect(lines).toEqual(['#1 importing cache manifest from gha:1', '#1 CANCELED']);
+    expect(ghaCacheTroubleIn(lines)).toEqual({ restore: undefined, save: undefined });
+  });
+
   test('the rawjson reader writes the lines the same way', () => {
     const stderr = [
       JSON.stringify({
@@ -562,7 +607,7 @@ describe('ghaCacheTroubleIn: gha cache errors in a build that succeeded anyway',
 });
 
 describe('reportGhaCacheTrouble: one warning, and the Cache column of the build that went on', () => {
-  const base = { service: 'api', fix: 'check the variables' };
+  const base = { service: 'api', variablesFix: 'check the variables' };
   const readWrite = { on: true, note: 'gha (service v2), read and write' };
   test.each([
     [
@@ -586,7 +631,7 @@ describe('reportGhaCacheTrouble: one warning, and the Cache column of the build 
       { restore: undefined, save: 'quota exceeded' },
       'read-write',
       readWrite,
-      "The GitHub Actions cache could not save api's layers (quota exceeded): the image is built, but the next run cannot restore it. The build table's Cache column names each service this hit; check the variables.",
+      "The GitHub Actions cache could not save api's layers (quota exceeded): the image is built, but the next run cannot restore it. The build table's Cache column names each service this hit; a limit or an outage of GitHub's cache service passes: the next run tries again.",
       { on: true, note: 'gha (service v2), read and write; saving failed: quota exceeded' },
     ],
     [
@@ -604,6 +649,33 @@ describe('reportGhaCacheTrouble: one warning, and the Cache column of the build 
       readWrite,
       "The GitHub Actions cache could neither be read nor saved for api (restoring: timeout; saving: unauthenticated): it was built without cached layers, and the next run cannot restore it. The build table's Cache column names each service this hit; check the variables.",
       { on: false, note: 'off: restoring failed: timeout; saving failed: unauthenticated' },
+    ],
+    [
+      'write only, and the save failed: nothing worked',
+      { restore: undefined, save: 'unauthenticated' },
+      'write-only',
+      { on: true, note: 'gha (service v2), write only' },
+      "The GitHub Actions cache could not save api's layers (unauthenticated): the image is built, but the next run cannot restore it. The build table's Cache column names each service this hit; check the variables.",
+      { on: false, note: 'off: saving failed: unauthenticated' },
+    ],
+    [
+      'read and write, only the restore failed: the save still worked',
+      { restore: 'failed to configure gha cache importer: invalid url', save: undefined },
+      'read-write',
+      readWrite,
+      "The GitHub Actions cache could not be read for api (failed to configure gha cache importer: invalid url): it was built without cached layers. The build table's Cache column names each service this hit; check the variables.",
+      {
+        on: true,
+        note: 'gha (service v2), read and write; restoring failed: failed to configure gha cache importer: invalid url',
+      },
+    ],
+    [
+      'a builder without the gha backend in read-only mode gets the builder fix',
+      { restore: 'unknown cache importer: "gha"', save: undefined },
+      'read',
+      { on: true, note: 'gha (service v2), read only' },
+      'The GitHub Actions cache could not be read for api (unknown cache importer: "gha"): it was built without cached layers. The build table\'s Cache column names each service this hit; this builder\'s BuildKit has no gha backend: add the step docker/setup-buildx-action before this action, or set input `builder`.',
+      { on: false, note: 'off: restoring failed: unknown cache importer: "gha"' },
     ],
   ] satisfies [
     string,

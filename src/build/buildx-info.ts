@@ -288,8 +288,8 @@ export function ghaCacheTroubleIn(logLines: readonly string[]): GhaCacheTrouble 
     if (error?.[1] !== undefined && error[2] !== undefined) {
       const name = stepNames.get(error[1]) ?? '';
       if (/^importing cache manifest from gha:/.test(name)) restore ??= error[2].trim();
-      else if (/^exporting (?:cache )?to GitHub Actions Cache$/.test(name))
-        save ??= error[2].trim();
+      // BuildKit 0.11 named the step "exporting to GitHub cache"; 0.12 and later as here.
+      else if (/^exporting to GitHub (?:Actions )?[Cc]ache$/.test(name)) save ??= error[2].trim();
       continue;
     }
     const step = /^#(\d+) (.+)$/.exec(line);
@@ -300,14 +300,35 @@ export function ghaCacheTroubleIn(logLines: readonly string[]): GhaCacheTrouble 
   return { restore, save };
 }
 
+/** The fix when the builder's BuildKit has no gha cache backend at all. */
+export const GHA_BACKEND_FIX =
+  "this builder's BuildKit has no gha backend: add the step docker/setup-buildx-action before this action, or set input `builder`";
+
 export interface GhaCacheTroubleInput {
   readonly service: string;
   readonly trouble: GhaCacheTrouble;
   /** The cache state the build started with (on, with its access). */
   readonly cache: CacheState;
   readonly mode: GhaCacheMode;
-  /** What to check, said at the end of the warning. */
-  readonly fix: string;
+  /** What to check when the service refused the runner's token or BuildKit could not read it. */
+  readonly variablesFix: string;
+}
+
+/** What to do about a gha cache error: the advice follows what the error says. */
+function fixForGhaCacheErrors(errors: readonly string[], variablesFix: string): string {
+  if (errors.some((error) => /unknown cache (?:importer|exporter)/.test(error))) {
+    return GHA_BACKEND_FIX;
+  }
+  if (
+    errors.some((error) =>
+      /unauthenticated|unauthori[sz]ed|forbidden|permission|\b40[13]\b|token|invalid url/i.test(
+        error,
+      ),
+    )
+  ) {
+    return variablesFix;
+  }
+  return "a limit or an outage of GitHub's cache service passes: the next run tries again";
 }
 
 /**
@@ -317,10 +338,14 @@ export interface GhaCacheTroubleInput {
 export function reportGhaCacheTrouble(
   input: GhaCacheTroubleInput,
 ): { readonly warning: string; readonly cache: CacheState } | undefined {
-  const { service, trouble, cache, mode, fix } = input;
+  const { service, trouble, cache, mode, variablesFix } = input;
   const { restore, save } = trouble;
   if (restore === undefined && save === undefined) return undefined;
   const where = "The build table's Cache column names each service this hit";
+  const fix = fixForGhaCacheErrors(
+    [restore, save].filter((error) => error !== undefined),
+    variablesFix,
+  );
   let what: string;
   if (restore !== undefined && save !== undefined) {
     const reason = restore === save ? restore : `restoring: ${restore}; saving: ${save}`;

@@ -9,6 +9,7 @@ import { buildxBuildArgs, buildxEnv } from './buildx-args.js';
 import {
   assessGhaCache,
   ENGINE_FACTS_FORMAT,
+  GHA_BACKEND_FIX,
   ghaCacheTroubleIn,
   reportGhaCacheTrouble,
   ghaSetupFailureIn,
@@ -109,7 +110,7 @@ export async function detectBuildx(
       trouble,
       cache: cacheState,
       mode: cacheEnvironment.mode,
-      fix: variablesFix,
+      variablesFix,
     });
     if (report === undefined) return undefined;
     if (!reported.has(GHA_TROUBLE_WARNED)) log.warning(report.warning);
@@ -180,9 +181,7 @@ export async function detectBuildx(
           // ignore-error=true covers exporting, not setting the cache up: build again without it.
           if (ghaSetupFailure === undefined) {
             ghaSetupFailure = setupFailure;
-            const fix = setupFailure.startsWith('unknown cache')
-              ? "this builder's BuildKit has no gha backend: add the step docker/setup-buildx-action before this action, or set input `builder`"
-              : variablesFix;
+            const fix = setupFailure.startsWith('unknown cache') ? GHA_BACKEND_FIX : variablesFix;
             log.warning(
               `The GitHub Actions cache is off for this run: BuildKit could not set it up (${setupFailure}). The images are built without it; ${fix}.`,
             );
@@ -191,7 +190,8 @@ export async function detectBuildx(
           cacheOfBuild = GHA_SETUP_FAILED;
         }
         const { logLines, steps } = outcome;
-        if (cacheOfBuild === undefined && cacheOfFirstAttempt === 'gha') {
+        // A failed build never reached its export: only a build that went on says how the cache did.
+        if (cacheOfBuild === undefined && cacheOfFirstAttempt === 'gha' && !outcome.failure) {
           cacheOfBuild = noteTrouble(job.serviceName, ghaCacheTroubleIn(logLines));
         }
         if (outcome.failure !== undefined) {

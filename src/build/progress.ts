@@ -28,24 +28,43 @@ const STEP_NAME = /^\[(?:[^\]\s]+ )?\d+\/\d+\] (?!FROM )/;
  */
 export function readRawJsonProgress(stderr: string): BuildProgress {
   const lines: string[] = [];
-  const steps = new Map<string, { name: string; cached: boolean; announced: boolean }>();
+  // Numbered in order of first sight, as BuildKit's plain printer numbers them.
+  const steps = new Map<
+    string,
+    { index: number; name: string; cached: boolean; announced: boolean; failed: boolean }
+  >();
+  const stepOf = (digest: string) => {
+    let known = steps.get(digest);
+    if (known === undefined) {
+      known = { index: steps.size + 1, name: '', cached: false, announced: false, failed: false };
+      steps.set(digest, known);
+    }
+    return known;
+  };
   const readStatus = (status: unknown): void => {
     if (!isObject(status)) return;
     for (const vertex of listOf(status['vertexes'])) {
-      const digest = typeof vertex['digest'] === 'string' ? vertex['digest'] : '';
+      const known = stepOf(typeof vertex['digest'] === 'string' ? vertex['digest'] : '');
       const name = typeof vertex['name'] === 'string' ? vertex['name'] : '';
-      const known = steps.get(digest) ?? { name, cached: false, announced: false };
-      steps.set(digest, known);
+      if (known.name === '') known.name = name;
       if (!known.announced && name !== '') {
         known.announced = true;
-        lines.push(`#${steps.size} ${name}`);
+        lines.push(`#${known.index} ${name}`);
       }
       if (vertex['cached'] === true && !known.cached) {
         known.cached = true;
-        lines.push(`#${indexOf(steps, digest)} CACHED`);
+        lines.push(`#${known.index} CACHED`);
       }
-      if (typeof vertex['error'] === 'string') {
-        lines.push(`#${indexOf(steps, digest)} ERROR: ${vertex['error']}`);
+      const error = vertex['error'];
+      if (typeof error === 'string' && error !== '' && !known.failed) {
+        known.failed = true;
+        // The plain printer's rule: a step a failure elsewhere cancelled is no error of its own.
+        if (error.endsWith('context canceled')) lines.push(`#${known.index} CANCELED`);
+        else {
+          const [first = '', ...rest] = error.split('\n');
+          lines.push(`#${known.index} ERROR: ${first}`);
+          for (const more of rest) if (more.trim() !== '') lines.push(`#${known.index} ${more}`);
+        }
       }
     }
     for (const log of listOf(status['logs'])) {
@@ -53,7 +72,7 @@ export function readRawJsonProgress(stderr: string): BuildProgress {
       const data = typeof log['data'] === 'string' ? Buffer.from(log['data'], 'base64') : undefined;
       if (!data) continue;
       for (const output of data.toString('utf8').split('\n')) {
-        if (output.trim() !== '') lines.push(`#${indexOf(steps, digest)} ${output.trimEnd()}`);
+        if (output.trim() !== '') lines.push(`#${stepOf(digest).index} ${output.trimEnd()}`);
       }
     }
   };
@@ -133,8 +152,4 @@ function parseJson(text: string): unknown {
 
 function listOf(value: unknown): Readonly<Record<string, unknown>>[] {
   return Array.isArray(value) ? value.filter(isObject) : [];
-}
-
-function indexOf(steps: ReadonlyMap<string, unknown>, digest: string): number {
-  return [...steps.keys()].indexOf(digest) + 1;
 }

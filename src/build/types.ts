@@ -89,7 +89,10 @@ export interface BuildOutcome {
   readonly ociLayout?: string | undefined;
   readonly logLines: readonly string[];
   readonly steps?: StepCount | undefined;
-  /** Set when this build's cache differed from the builder's (BuildKit could not set it up). */
+  /**
+   * Set when this build's cache differed from the builder's: BuildKit could not set it up, or
+   * it failed to restore or save in a build that went on.
+   */
   readonly cache?: CacheState | undefined;
 }
 

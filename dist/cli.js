@@ -27,7 +27,7 @@ import {
   repositoryServices,
   runGate,
   writeJsonReport
-} from "./chunk-LFL23JC3.js";
+} from "./chunk-KR4PIFLC.js";
 
 // src/cli.ts
 import { parseArgs } from "node:util";

@@ -43,7 +43,7 @@ import {
   stringMember,
   unchangedSummary,
   writeJsonReport
-} from "./chunk-LFL23JC3.js";
+} from "./chunk-KR4PIFLC.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -31,12 +31,12 @@ export function readRawJsonProgress(stderr: string): BuildProgress {
   // Numbered in order of first sight, as BuildKit's plain printer numbers them.
   const steps = new Map<
     string,
-    { index: number; name: string; cached: boolean; announced: boolean; failed: boolean }
+    { index: number; name: string; cached: boolean; failed: boolean }
   >();
   const stepOf = (digest: string) => {
     let known = steps.get(digest);
     if (known === undefined) {
-      known = { index: steps.size + 1, name: '', cached: false, announced: false, failed: false };
+      known = { index: steps.size + 1, name: '', cached: false, failed: false };
       steps.set(digest, known);
     }
     return known;
@@ -46,9 +46,9 @@ export function readRawJsonProgress(stderr: string): BuildProgress {
     for (const vertex of listOf(status['vertexes'])) {
       const known = stepOf(typeof vertex['digest'] === 'string' ? vertex['digest'] : '');
       const name = typeof vertex['name'] === 'string' ? vertex['name'] : '';
-      if (known.name === '') known.name = name;
-      if (!known.announced && name !== '') {
-        known.announced = true;
+      // A step is announced once, at the first update that names it.
+      if (known.name === '' && name !== '') {
+        known.name = name;
         lines.push(`#${known.index} ${name}`);
       }
       if (vertex['cached'] === true && !known.cached) {
